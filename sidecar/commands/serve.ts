@@ -1,0 +1,31 @@
+import { describeConfig, loadConfig } from '../config/index.ts';
+import { startSidecar } from '../main.ts';
+import { createLogger } from '../telemetry/index.ts';
+import type { Command } from './command-io.ts';
+
+/** `drone-gogs serve`: runs the sidecar until SIGINT or SIGTERM. */
+export const serveCommand: Command = async (_args, io) => {
+  const config = loadConfig(io.env, io.cwd);
+  const logger = createLogger({ ...config.log, write: (line) => io.stderr(`${line}\n`) });
+  const sidecar = await startSidecar(config, logger);
+  for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) })) io.stdout(`drone-gogs: ${line}\n`);
+  if (!config.gogs.url || !config.gogs.token) {
+    logger.warn('config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`serve: ${signal} received, stopping`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await sidecar.stop();
+  logger.info('serve: stopped');
+  return 0;
+};
+
+function listenOf(url: string) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port) };
+}

@@ -1,0 +1,33 @@
+import type { Config } from './load-config.ts';
+
+/** What the sidecar uses, one line each, for `serve` to print at start. Secrets are shown as set/unset only. */
+export function describeConfig(config: Config): string[] {
+  const database = config.database.isLocalFile ? config.database.url : redactUrl(config.database.url);
+  return [
+    `listening on http://${formatHost(config.listen.host)}:${config.listen.port}`,
+    `data dir: ${config.dataDir}`,
+    `database: ${database} (sync ${config.database.sync}${config.database.authToken ? ', auth token set' : ''})`,
+    `gogs: ${config.gogs.url ?? 'not configured (set DRONE_GOGS_GOGS_URL and DRONE_GOGS_GOGS_TOKEN to manage hooks)'}${
+      config.gogs.url ? `, token ${config.gogs.token ? 'set' : 'not set'}` : ''
+    }`,
+    `public url: ${config.publicUrl}`,
+    `hook url (Gogs calls this): ${config.hookUrl}`,
+  ];
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.searchParams.forEach((_, key) => {
+      parsed.searchParams.set(key, '***');
+    });
+    return parsed.href;
+  } catch {
+    return '(unparseable url)';
+  }
+}

@@ -1,0 +1,4 @@
+export { describeConfig } from './describe-config.ts';
+export { type Config, loadConfig } from './load-config.ts';
+export { ENV_PREFIX } from './schema.ts';
+export { ensureSecretKey, SECRET_KEY_FILE } from './secret-key.ts';

@@ -1,0 +1,89 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AppError } from '../core/index.ts';
+import { decodeKey, ENV_PREFIX, type RawSettings, type SettingName, settings } from './schema.ts';
+
+export interface Config {
+  listen: { host: string; port: number };
+  dataDir: string;
+  database: { url: string; authToken: string | undefined; sync: 'full' | 'normal'; isLocalFile: boolean };
+  gogs: { url: string | undefined; token: string | undefined; timeoutMs: number };
+  publicUrl: string;
+  hookUrl: string;
+  /** null when no key was configured: ensureSecretKey() then provides one from the data dir. */
+  secretKey: Buffer | null;
+  hooks: { maxBytes: number; secretGraceMs: number; insecureAllowHttp: boolean };
+  reconcile: { intervalMs: number; graceMs: number };
+  log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
+}
+
+/**
+ * Reads every DRONE_GOGS_* variable, validates all of them and reports every bad one at once
+ * (AppError CONFIG_INVALID, details.problems). Values of secret settings never appear in messages.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
+  const raw: Partial<Record<SettingName, unknown>> = {};
+  const problems: string[] = [];
+  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    const variable = ENV_PREFIX + setting.env;
+    const given = env[variable];
+    const value = given === undefined || given === '' ? undefined : given;
+    const parsed = setting.schema.safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else problems.push(`${variable}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  const known = new Set(Object.values(settings).map((setting) => ENV_PREFIX + setting.env));
+  for (const variable of Object.keys(env)) {
+    if (variable.startsWith(ENV_PREFIX) && !known.has(variable)) {
+      problems.push(`${variable}: unknown setting (known: ${[...known].sort().join(', ')})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  return resolveConfig(raw as RawSettings, cwd);
+}
+
+function resolveConfig(raw: RawSettings, cwd: string): Config {
+  const separator = raw.listen.lastIndexOf(':');
+  const host = raw.listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(raw.listen.slice(separator + 1));
+  const dataDir = isAbsolute(raw.dataDir) ? raw.dataDir : resolve(cwd, raw.dataDir);
+  const databaseUrl = raw.databaseUrl ?? pathToFileURL(join(dataDir, 'drone-gogs.db')).href;
+  const publicUrl = stripTrailingSlash(raw.publicUrl ?? `http://${raw.listen}`);
+  return {
+    listen: { host, port },
+    dataDir,
+    database: {
+      url: databaseUrl,
+      authToken: raw.databaseAuthToken,
+      sync: raw.databaseSync,
+      isLocalFile: databaseUrl.startsWith('file:'),
+    },
+    gogs: {
+      url: raw.gogsUrl === undefined ? undefined : withTrailingSlash(raw.gogsUrl),
+      token: raw.gogsToken,
+      timeoutMs: raw.gogsTimeoutSeconds * 1000,
+    },
+    publicUrl,
+    hookUrl: raw.hookUrl ?? `${publicUrl}/hook`,
+    secretKey: raw.secretKey === undefined ? null : decodeKey(raw.secretKey),
+    hooks: {
+      maxBytes: raw.hookMaxBytes,
+      secretGraceMs: raw.hookSecretGraceSeconds * 1000,
+      insecureAllowHttp: raw.insecureAllowHttpHooks,
+    },
+    reconcile: { intervalMs: raw.reconcileIntervalSeconds * 1000, graceMs: raw.reconcileGraceSeconds * 1000 },
+    log: { format: raw.logFormat, level: raw.logLevel },
+  };
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

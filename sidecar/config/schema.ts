@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the sidecar, read from DRONE_GOGS_* environment variables. Fields marked `secret` are
+ * never printed. The `env` key of each entry is the variable's name without the prefix.
+ */
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080')
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    return port >= 0 && port <= 65535;
+  }, 'port must be 0-65535');
+
+const httpUrl = z
+  .string()
+  .url('expected an absolute URL, e.g. https://git.example.com/')
+  .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL');
+
+const databaseUrl = z
+  .string()
+  .refine((value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(value), {
+    message: 'expected file:PATH, libsql://HOST or http(s)://HOST',
+  });
+
+const positiveInt = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const settings = {
+  listen: { env: 'LISTEN', schema: hostPort.default('127.0.0.1:8080') },
+  dataDir: { env: 'DATA_DIR', schema: z.string().min(1).default('./data') },
+  databaseUrl: { env: 'DATABASE_URL', schema: databaseUrl.optional() },
+  databaseAuthToken: { env: 'DATABASE_AUTH_TOKEN', schema: z.string().min(1).optional(), secret: true },
+  /** `full` syncs every commit to disk (safe on power loss); `normal` survives a process crash only. */
+  databaseSync: { env: 'DATABASE_SYNC', schema: z.enum(['full', 'normal']).default('full') },
+  gogsUrl: { env: 'GOGS_URL', schema: httpUrl.optional() },
+  gogsToken: {
+    env: 'GOGS_TOKEN',
+    schema: z
+      .string()
+      .regex(/^\S+$/, 'expected a Gogs access token without spaces')
+      .optional(),
+    secret: true,
+  },
+  publicUrl: { env: 'PUBLIC_URL', schema: httpUrl.optional() },
+  hookUrl: { env: 'HOOK_URL', schema: httpUrl.optional() },
+  secretKey: {
+    env: 'SECRET_KEY',
+    schema: z
+      .string()
+      .refine((value) => decodeKey(value) !== null, 'expected 32 bytes as 64 hex characters or base64')
+      .optional(),
+    secret: true,
+  },
+  hookMaxBytes: { env: 'HOOK_MAX_BYTES', schema: positiveInt.min(1024, 'expected at least 1024').default(2 * 1024 * 1024) },
+  hookSecretGraceSeconds: { env: 'HOOK_SECRET_GRACE_SECONDS', schema: positiveInt.default(3600) },
+  reconcileIntervalSeconds: { env: 'RECONCILE_INTERVAL_SECONDS', schema: positiveInt.default(300) },
+  reconcileGraceSeconds: { env: 'RECONCILE_GRACE_SECONDS', schema: positiveInt.default(60) },
+  gogsTimeoutSeconds: { env: 'GOGS_TIMEOUT_SECONDS', schema: positiveInt.min(1, 'expected at least 1').default(10) },
+  logFormat: { env: 'LOG_FORMAT', schema: z.enum(['text', 'json']).default('text') },
+  logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']).default('info') },
+  /** Accept webhooks over plain http from non-loopback hook URLs without a warning at every start. */
+  insecureAllowHttpHooks: { env: 'INSECURE_ALLOW_HTTP_HOOKS', schema: bool.default(false) },
+} as const;
+
+export const ENV_PREFIX = 'DRONE_GOGS_';
+
+export type SettingName = keyof typeof settings;
+
+type SettingValue<K extends SettingName> = z.output<(typeof settings)[K]['schema']>;
+
+export type RawSettings = { [K in SettingName]: SettingValue<K> };
+
+/** Decodes a 32-byte key given as 64 hex characters or base64; null when it is neither. */
+export function decodeKey(value: string): Buffer | null {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const key = Buffer.from(trimmed, 'base64');
+    if (key.length === 32) return key;
+  }
+  return null;
+}

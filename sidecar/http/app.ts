@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Counters, Logger } from '../core/index.ts';
+import { renderPrometheus } from '../telemetry/index.ts';
+import type { Inbox } from '../webhooks/index.ts';
+import { errorResponse, handleError } from './error-responses.ts';
+import { hookRoutes } from './hook-routes.ts';
+
+export interface HttpDeps {
+  inbox: Inbox;
+  logger: Logger;
+  counters: Counters;
+  maxHookBodyBytes: number;
+  /** Resolves when the database answers; rejects otherwise. */
+  checkDatabase: () => Promise<void>;
+  version: string;
+}
+
+/** The whole HTTP surface of the sidecar, without a port: main.ts serves it, tests call app.request(). */
+export function createHttpApp(deps: HttpDeps) {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const given = c.req.header('x-request-id');
+    c.set('requestId' as never, (given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()) as never);
+    await next();
+  });
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.checkDatabase();
+      return c.json({ status: 'ok', version: deps.version });
+    } catch {
+      return c.json({ status: 'unavailable', version: deps.version, database: 'unreachable' }, 503);
+    }
+  });
+  app.get('/metrics', (c) => c.text(renderPrometheus(deps.counters), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.route('/hook', hookRoutes({ inbox: deps.inbox, maxBodyBytes: deps.maxHookBodyBytes }));
+  app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
+  app.onError(handleError(deps.logger));
+  return app;
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { type Config, ensureSecretKey } from './config/index.ts';
+import { AppError, type Logger, systemClock } from './core/index.ts';
+import { createGogsClient } from './gogs/index.ts';
+import { createHttpApp, serveHttp } from './http/index.ts';
+import { createSecretCipher } from './secrets/index.ts';
+import { openStores } from './store/index.ts';
+import { createCounters } from './telemetry/index.ts';
+import {
+  createHookRegistrar,
+  createHookSecretResolver,
+  createInbox,
+  createReconciler,
+  diagnoseHookUrl,
+  gatherHookUrlFacts,
+} from './webhooks/index.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/**
+ * The composition root: every service of the sidecar, built once from the config. The CLI's commands and
+ * `serve` both start here; nothing else constructs services.
+ */
+export async function openServices(config: Config, logger: Logger) {
+  const secretKey = await ensureSecretKey(config.secretKey, config.dataDir);
+  if (secretKey.source === 'generated') {
+    logger.warn(`config: generated a new secret key in ${secretKey.path} (mode 0600); back it up with the database`);
+  }
+  const stores = await openStores({
+    url: config.database.url,
+    authToken: config.database.authToken,
+    sync: config.database.sync,
+  });
+  const clock = systemClock;
+  const cipher = createSecretCipher(secretKey.key);
+  const counters = createCounters();
+  const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
+  const inbox = createInbox({ secrets: hookSecrets, deliveries: stores.deliveries, clock, logger, counters });
+  const gogs =
+    config.gogs.url && config.gogs.token
+      ? createGogsClient({ baseUrl: config.gogs.url, token: config.gogs.token, timeoutMs: config.gogs.timeoutMs })
+      : null;
+  const expectTls = config.publicUrl.startsWith('https:') || Boolean(config.gogs.url?.startsWith('https:'));
+  const requireGogs = () => {
+    if (!gogs) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        'this needs the Gogs API: set DRONE_GOGS_GOGS_URL and DRONE_GOGS_GOGS_TOKEN (an access token of a Gogs admin, from Gogs > Your Settings > Applications)',
+      );
+    }
+    return gogs;
+  };
+  const registrar = () =>
+    createHookRegistrar({
+      gogs: requireGogs(),
+      repos: stores.repos,
+      branchHeads: stores.branchHeads,
+      cipher,
+      clock,
+      logger,
+      hookUrl: config.hookUrl,
+      secretGraceMs: config.hooks.secretGraceMs,
+      diagnose: async (url) =>
+        diagnoseHookUrl(await gatherHookUrlFacts(url, { expectTls, allowHttp: config.hooks.insecureAllowHttp })),
+    });
+  const reconciler = () =>
+    createReconciler({
+      gogs: requireGogs(),
+      repos: stores.repos,
+      deliveries: stores.deliveries,
+      branchHeads: stores.branchHeads,
+      clock,
+      logger,
+      graceMs: config.reconcile.graceMs,
+    });
+  return {
+    config,
+    logger,
+    clock,
+    cipher,
+    counters,
+    stores,
+    inbox,
+    gogs,
+    registrar,
+    reconciler,
+    close: () => stores.close(),
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof openServices>>;
+
+export interface RunningSidecar {
+  url: string;
+  services: Services;
+  /** Stops accepting requests, lets in-flight deliveries commit, closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startSidecar(config: Config, logger: Logger): Promise<RunningSidecar> {
+  const services = await openServices(config, logger);
+  const app = createHttpApp({
+    inbox: services.inbox,
+    logger,
+    counters: services.counters,
+    maxHookBodyBytes: config.hooks.maxBytes,
+    checkDatabase: async () => {
+      await services.stores.repos.list({ active: true });
+    },
+    version: VERSION,
+  });
+  const server = await serveHttp(app, config.listen);
+  const stopReconciling = services.gogs ? scheduleReconciliation(services) : () => {};
+  let stopping: Promise<void> | null = null;
+  return {
+    url: server.url,
+    services,
+    stop() {
+      stopping ??= (async () => {
+        stopReconciling();
+        await server.close();
+        await services.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs a reconciliation pass every interval, never two at once; returns the function that stops it. */
+function scheduleReconciliation(services: Services): () => void {
+  const { intervalMs } = services.config.reconcile;
+  if (intervalMs === 0) return () => {};
+  const reconciler = services.reconciler();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    reconciler
+      .runOnce()
+      .catch((error: unknown) => services.logger.error(`reconcile: pass failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,1 @@
+export { createSecretCipher, generateHookSecret, type SecretCipher } from './secret-cipher.ts';

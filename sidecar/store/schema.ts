@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { BranchHead, DeliveryStatus } from '../core/index.ts';
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const repos = sqliteTable(
+  'repos',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    gogsId: integer().notNull(),
+    owner: text().notNull(),
+    name: text().notNull(),
+    fullName: text().notNull(),
+    private: integer({ mode: 'boolean' }).notNull().default(false),
+    defaultBranch: text().notNull().default('master'),
+    cloneUrl: text().notNull().default(''),
+    htmlUrl: text().notNull().default(''),
+    active: integer({ mode: 'boolean' }).notNull().default(false),
+    trusted: integer({ mode: 'boolean' }).notNull().default(false),
+    configPath: text().notNull().default('.drone.yml'),
+    hookId: integer(),
+    hookUrl: text(),
+    hookSecret: text(),
+    previousHookSecret: text(),
+    previousHookSecretUntil: integer(),
+    createdAt: integer().notNull().default(now),
+    updatedAt: integer().notNull().default(now),
+    version: integer().notNull().default(1),
+  },
+  (table) => [
+    uniqueIndex('repos_gogs_id_unique').on(table.gogsId),
+    uniqueIndex('repos_full_name_unique').on(sql`lower(${table.fullName})`),
+  ],
+);
+
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    deliveryId: text().notNull(),
+    repoId: integer()
+      .notNull()
+      .references(() => repos.id, { onDelete: 'cascade' }),
+    event: text().notNull(),
+    kind: text(),
+    action: text(),
+    ref: text().notNull().default(''),
+    after: text().notNull().default(''),
+    headers: text().notNull(),
+    body: text().notNull(),
+    synthetic: integer({ mode: 'boolean' }).notNull().default(false),
+    status: text().$type<DeliveryStatus>().notNull(),
+    statusReason: text(),
+    receivedAt: integer().notNull(),
+  },
+  (table) => [
+    uniqueIndex('deliveries_delivery_id_unique').on(table.deliveryId),
+    index('deliveries_repo_after_idx').on(table.repoId, table.after),
+    index('deliveries_status_idx').on(table.status, table.id),
+  ],
+);
+
+export const branchHeads = sqliteTable(
+  'branch_heads',
+  {
+    repoId: integer()
+      .notNull()
+      .references(() => repos.id, { onDelete: 'cascade' }),
+    branch: text().notNull(),
+    sha: text().notNull(),
+    previousSha: text().notNull().default(''),
+    status: text().$type<BranchHead['status']>().notNull(),
+    observedAt: integer().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.repoId, table.branch] })],
+);

@@ -1,0 +1,2 @@
+export { createCounters, renderPrometheus } from './counters.ts';
+export { createLogger, type LogLevel, silentLogger } from './logger.ts';

@@ -1,0 +1,19 @@
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { openStores, type Stores } from '../../sidecar/store/index.ts';
+import { makeTempDir } from './temp-dir.ts';
+
+/** A fresh libSQL file with the real migrations from drizzle/ applied; `dispose` closes and deletes it. */
+export async function openTestStores(): Promise<Stores & { url: string; dispose: () => Promise<void> }> {
+  const dir = await makeTempDir('drone-gogs-db-');
+  const url = pathToFileURL(join(dir.path, 'test.db')).href;
+  const stores = await openStores({ url, sync: 'normal' });
+  return {
+    ...stores,
+    url,
+    async dispose() {
+      await stores.close();
+      await dir.remove();
+    },
+  };
+}
