@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey } from './config/index.ts';
 import { AppError, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
@@ -9,8 +10,10 @@ import { createCounters } from './telemetry/index.ts';
 import {
   createHookRegistrar,
   createHookSecretResolver,
+  createDeliveryIntake,
   createInbox,
   createReconciler,
+  createThreadedIntake,
   diagnoseHookUrl,
   gatherHookUrlFacts,
 } from './webhooks/index.ts';
@@ -35,7 +38,16 @@ export async function openServices(config: Config, logger: Logger) {
   const cipher = createSecretCipher(secretKey.key);
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
-  const inbox = createInbox({ secrets: hookSecrets, deliveries: stores.deliveries, clock, logger, counters });
+  const intake =
+    config.database.isLocalFile
+      ? createThreadedIntake(
+          () =>
+            new Worker(new URL('./intake-thread.ts', import.meta.url), {
+              workerData: { url: config.database.url, sync: config.database.sync },
+            }),
+        )
+      : createDeliveryIntake({ deliveries: stores.deliveries, clock });
+  const inbox = createInbox({ secrets: hookSecrets, intake, logger, counters });
   const gogs =
     config.gogs.url && config.gogs.token
       ? createGogsClient({ baseUrl: config.gogs.url, token: config.gogs.token, timeoutMs: config.gogs.timeoutMs })
@@ -84,7 +96,10 @@ export async function openServices(config: Config, logger: Logger) {
     gogs,
     registrar,
     reconciler,
-    close: () => stores.close(),
+    async close() {
+      await intake.close();
+      await stores.close();
+    },
   };
 }
 

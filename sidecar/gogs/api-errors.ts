@@ -155,7 +155,8 @@ export function errorForTimeout(call: CallDescription, timeoutMs: number, cause:
 
 function networkCodeOf(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
-  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string')
+    return cause.code;
   return '';
 }
 

@@ -130,12 +130,14 @@ export function parseJsonReply<T>(reply: GogsReply, schema: z.ZodType<T>, what: 
     throw errorForBadReply(reply.describe, reply.status, `${what}: the body is not JSON`);
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) throw errorForBadReply(reply.describe, reply.status, `${what}: ${problemsOf(result.error)}`);
+  if (!result.success)
+    throw errorForBadReply(reply.describe, reply.status, `${what}: ${problemsOf(result.error)}`);
   return result.data;
 }
 
 export function parseTextReply<T>(reply: GogsReply, schema: z.ZodType<T>, what: string): T {
   const result = schema.safeParse(new TextDecoder().decode(reply.bytes).trim());
-  if (!result.success) throw errorForBadReply(reply.describe, reply.status, `${what}: ${problemsOf(result.error)}`);
+  if (!result.success)
+    throw errorForBadReply(reply.describe, reply.status, `${what}: ${problemsOf(result.error)}`);
   return result.data;
 }

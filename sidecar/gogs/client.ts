@@ -39,7 +39,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_USER_AGENT = 'drone-gogs';
 const SIDECAR_TOKEN_HINT =
   "Check DRONE_GOGS_GOGS_TOKEN: Gogs did not accept it (it may have been deleted; Gogs takes only 'Authorization: token …').";
-const USER_TOKEN_HINT = "Gogs did not accept this user's token; it may have been deleted. Ask the user for a new one.";
+const USER_TOKEN_HINT =
+  "Gogs did not accept this user's token; it may have been deleted. Ask the user for a new one.";
 /** Where `/commits/<ref>` answers with the bare SHA (gogs-wire.md §3.8). */
 const SHA_MEDIA_TYPE = 'application/vnd.gogs.sha';
 
@@ -257,7 +258,13 @@ export function createGogsTokenIssuer(options: GogsTokenIssuerOptions): GogsToke
       });
       const path = `/users/${segment(username)}/tokens`;
       try {
-        const reply = await transport.send({ method: 'POST', path, topic: 'token', subject: username, body: { name } });
+        const reply = await transport.send({
+          method: 'POST',
+          path,
+          topic: 'token',
+          subject: username,
+          body: { name },
+        });
         return parseJsonReply(reply, tokenSchema, 'an access token');
       } catch (error) {
         if (!isDuplicateTokenError(error)) throw error;

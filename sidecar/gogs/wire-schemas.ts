@@ -83,7 +83,10 @@ export const payloadCommitSchema: z.ZodType<GogsPayloadCommit> = z.object({
   timestamp: z.string(),
 });
 
-export const branchSchema: z.ZodType<GogsBranch> = z.object({ name: z.string(), commit: payloadCommitSchema });
+export const branchSchema: z.ZodType<GogsBranch> = z.object({
+  name: z.string(),
+  commit: payloadCommitSchema,
+});
 
 const commitUserSchema = z.object({ name: z.string(), email: z.string(), date: z.string() });
 

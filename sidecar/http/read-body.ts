@@ -9,6 +9,9 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes (DRONE_GOGS_HOOK_MAX_BYTES)`);
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge();
+  // Node's HTTP parser delivers exactly Content-Length bytes, so a declared length is a cap already; this path
+  // is several times faster than reading the web stream chunk by chunk.
+  if (Number.isSafeInteger(declared)) return new Uint8Array(await request.arrayBuffer());
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -1,6 +1,7 @@
-import type { Clock, Counters, DeliveryStore, ErrorCode, HookEvent, Logger } from '../core/index.ts';
-import { matchGogsSignature, normalizeGogsHook, repositoryLocatorSchema } from '../gogs/index.ts';
+import type { Counters, ErrorCode, HookEvent, LogFields, Logger } from '../core/index.ts';
+import { matchGogsSignature, repositoryLocatorSchema } from '../gogs/index.ts';
 import type { HookSecretResolver } from './hook-secrets.ts';
+import type { DeliveryIntake } from './intake.ts';
 
 /** A webhook request as read off the wire, before anything about it is trusted. */
 export interface InboundHook {
@@ -26,12 +27,15 @@ export interface Inbox {
 }
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The gate of POST /hook: checks the headers, finds the repository, verifies the signature against its
+ * secrets (current, then the previous one during a rotation), and hands what passed to the intake. Every
+ * refusal is a counter and a log line, and nothing is stored.
+ */
 export function createInbox(deps: {
   secrets: HookSecretResolver;
-  deliveries: DeliveryStore;
-  clock: Clock;
+  intake: DeliveryIntake;
   logger: Logger;
   counters: Counters;
 }): Inbox {
@@ -40,7 +44,7 @@ export function createInbox(deps: {
   const reject = (
     code: ErrorCode,
     message: string,
-    fields: Record<string, string | number | undefined>,
+    fields: LogFields,
     problems?: string[],
   ): InboxOutcome => {
     counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'rejected', code });
@@ -51,7 +55,7 @@ export function createInbox(deps: {
   return {
     async receive(hook) {
       const deliveryId = hook.deliveryId?.trim() ?? '';
-      const fields = { delivery: deliveryId || undefined, event: hook.event };
+      const fields: LogFields = { delivery: deliveryId || undefined, event: hook.event };
       if (!hook.event) return reject('BAD_REQUEST', 'missing X-Gogs-Event header; is this request from Gogs?', fields);
       if (!DELIVERY_ID.test(deliveryId)) {
         return reject('BAD_REQUEST', 'missing or malformed X-Gogs-Delivery header', fields);
@@ -67,82 +71,53 @@ export function createInbox(deps: {
       const signed = signedBytes(hook);
       if (signed === null) return reject('BAD_REQUEST', 'form-encoded hook without a payload field', fields);
 
-      let payload: unknown;
-      let gogsId = hook.repoHint === undefined ? Number.NaN : Number(hook.repoHint);
+      const gogsId = hook.repoHint === undefined ? locateRepository(signed) : Number(hook.repoHint);
       if (!Number.isSafeInteger(gogsId) || gogsId <= 0) {
-        payload = parseJson(signed);
-        const located = repositoryLocatorSchema.safeParse(payload);
-        if (!located.success) {
-          return reject('PAYLOAD_INVALID', 'cannot tell which repository this delivery is for', fields);
-        }
-        gogsId = located.data.repository.id;
+        return reject('PAYLOAD_INVALID', 'cannot tell which repository this delivery is for', fields);
       }
-      const repoFields = { ...fields, gogs_repo_id: gogsId };
+      fields.gogs_repo_id = gogsId;
 
       let keys = await deps.secrets.forGogsRepo(gogsId);
-      if (!keys) return reject('REPO_UNKNOWN', 'this repository is not enabled in drone-gogs', repoFields);
-      let matched = matchGogsSignature(signed, hook.signature, keys.secrets);
+      let matched = keys ? matchGogsSignature(signed, hook.signature, keys.secrets) : -1;
       if (matched < 0) {
         keys = await deps.secrets.forGogsRepo(gogsId, { fresh: true });
-        if (!keys) return reject('REPO_UNKNOWN', 'this repository is not enabled in drone-gogs', repoFields);
-        matched = matchGogsSignature(signed, hook.signature, keys.secrets);
+        matched = keys ? matchGogsSignature(signed, hook.signature, keys.secrets) : -1;
       }
-      const verifiedFields = { ...repoFields, repo: keys.fullName };
-      if (!keys.active) return reject('REPO_INACTIVE', `${keys.fullName} is disabled in drone-gogs`, verifiedFields);
-      if (matched < 0) return reject('SIGNATURE_INVALID', 'the signature does not match the hook secret', verifiedFields);
+      if (!keys) return reject('REPO_UNKNOWN', 'this repository is not enabled in drone-gogs', fields);
+      fields.repo = keys.fullName;
+      if (!keys.active) return reject('REPO_INACTIVE', `${keys.fullName} is disabled in drone-gogs`, fields);
+      if (matched < 0) return reject('SIGNATURE_INVALID', 'the signature does not match the hook secret', fields);
 
-      let body: string;
-      try {
-        body = utf8.decode(signed);
-      } catch {
-        return reject('PAYLOAD_INVALID', 'the payload is not valid UTF-8', verifiedFields);
-      }
-      payload ??= parseJson(signed);
-      if (payload === undefined) return reject('PAYLOAD_INVALID', 'the payload is not valid JSON', verifiedFields);
-
-      const normalized = normalizeGogsHook(hook.event, payload);
-      if (normalized.outcome === 'invalid') {
-        return reject('PAYLOAD_INVALID', `the ${hook.event} payload is not what Gogs sends`, verifiedFields, normalized.problems);
-      }
-      if (normalized.outcome === 'event' && normalized.event.repo.gogsId !== gogsId) {
-        return reject('PAYLOAD_INVALID', 'the payload names another repository than the hook URL', verifiedFields);
-      }
-
-      const stored = await deps.deliveries.record({
+      const taken = await deps.intake.take({
         deliveryId,
-        repoId: keys.repoId,
         event: hook.event,
-        kind: normalized.outcome === 'event' ? normalized.event.kind : null,
-        action: normalized.outcome === 'event' ? normalized.event.action : null,
-        ref: normalized.outcome === 'event' ? normalized.event.ref : '',
-        after: normalized.outcome === 'event' ? normalized.event.after : '',
-        headers: JSON.stringify({
+        repoId: keys.repoId,
+        gogsId,
+        signed,
+        headers: {
           'X-Gogs-Event': hook.event,
           'X-Gogs-Delivery': deliveryId,
           'X-Gogs-Signature': hook.signature,
           'Content-Type': hook.contentType ?? '',
           'User-Agent': hook.userAgent ?? '',
-        }),
-        body,
-        synthetic: false,
-        status: normalized.outcome === 'event' ? 'pending' : 'ignored',
-        statusReason: normalized.outcome === 'ignored' ? normalized.reason : null,
-        receivedAt: deps.clock.now(),
+        },
       });
-
-      if (stored === 'duplicate') {
-        counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'duplicate' });
-        logger.info('inbox: duplicate delivery, already stored', verifiedFields);
-        return { outcome: 'duplicate', deliveryId };
+      switch (taken.outcome) {
+        case 'invalid':
+          return reject('PAYLOAD_INVALID', taken.message, fields, taken.problems);
+        case 'duplicate':
+          counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'duplicate' });
+          logger.info('inbox: duplicate delivery, already stored', fields);
+          return { outcome: 'duplicate', deliveryId };
+        case 'ignored':
+          counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'ignored' });
+          logger.info(`inbox: ignored delivery: ${taken.reason}`, fields);
+          return { outcome: 'ignored', deliveryId, reason: taken.reason };
+        case 'accepted':
+          counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'accepted' });
+          logger.debug('inbox: stored delivery', { ...fields, kind: taken.kind });
+          return { outcome: 'accepted', deliveryId, kind: taken.kind };
       }
-      if (normalized.outcome === 'ignored') {
-        counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'ignored' });
-        logger.info(`inbox: ignored delivery: ${normalized.reason}`, verifiedFields);
-        return { outcome: 'ignored', deliveryId, reason: normalized.reason };
-      }
-      counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'accepted' });
-      logger.debug('inbox: stored delivery', { ...verifiedFields, kind: normalized.event.kind });
-      return { outcome: 'accepted', deliveryId, kind: normalized.event.kind };
     },
   };
 }
@@ -154,10 +129,12 @@ function signedBytes(hook: InboundHook): Uint8Array | null {
   return payload === null ? null : Buffer.from(payload, 'utf8');
 }
 
-function parseJson(bytes: Uint8Array): unknown {
+/** Hooks registered by drone-gogs name their repository in the URL; others only in the (unverified) payload. */
+function locateRepository(signed: Uint8Array): number {
   try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+    const located = repositoryLocatorSchema.safeParse(JSON.parse(Buffer.from(signed).toString('utf8')));
+    return located.success ? located.data.repository.id : Number.NaN;
   } catch {
-    return undefined;
+    return Number.NaN;
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { fixtureBytes, fixtureJson } from '../support/gogs-fixtures.ts';
-import { createHookTestApp, type HookTestApp } from '../support/hook-app.ts';
+import { createHookTestApp, type ErrorAnswer, type HookTestApp } from '../support/hook-app.ts';
 
 const signedBody = fixtureBytes('push_signed.json');
 const headers = fixtureJson<Record<string, string>>('push_signed.headers.json');
@@ -27,7 +27,7 @@ describe('POST /hook refuses bad input and stores nothing', () => {
       headers: request.headers,
     });
     expect(response.status).toBe(status);
-    const answer = await response.json();
+    const answer = (await response.json()) as ErrorAnswer;
     expect(answer.error.code).toBe(code);
     expect(answer.error.message).toMatch(message);
     expect(answer.error.requestId).toMatch(/.+/);

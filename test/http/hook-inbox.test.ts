@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { fixtureBytes, fixtureJson } from '../support/gogs-fixtures.ts';
-import { createHookTestApp, type HookTestApp } from '../support/hook-app.ts';
+import { createHookTestApp, type ErrorAnswer, type HookTestApp } from '../support/hook-app.ts';
 
 const signedBody = fixtureBytes('push_signed.json');
 const recordedHeaders = fixtureJson<Record<string, string>>('push_signed.headers.json');
@@ -62,7 +62,7 @@ describe('POST /hook with real recorded deliveries', () => {
     expect(viaQuery.status).toBe(202);
     const wrongQuery = await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'q2' }, '?repo=7');
     expect(wrongQuery.status).toBe(401);
-    expect((await wrongQuery.json()).error.code).toBe('REPO_UNKNOWN');
+    expect(((await wrongQuery.json()) as ErrorAnswer).error.code).toBe('REPO_UNKNOWN');
   });
 
   it('verifies form-encoded hooks over the decoded payload field', async () => {
@@ -105,7 +105,7 @@ describe('POST /hook with real recorded deliveries', () => {
     t.advance(2 * 3600 * 1000);
     const late = await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'g2' });
     expect(late.status).toBe(401);
-    expect((await late.json()).error.code).toBe('SIGNATURE_INVALID');
+    expect(((await late.json()) as ErrorAnswer).error.code).toBe('SIGNATURE_INVALID');
   });
 
   it('sees a secret rotated by another process at once, without waiting for the cache', async () => {

@@ -3,7 +3,7 @@ import type { Clock, Repo } from '../../sidecar/core/index.ts';
 import { createHttpApp } from '../../sidecar/http/index.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { createCounters, createLogger } from '../../sidecar/telemetry/index.ts';
-import { createHookSecretResolver, createInbox } from '../../sidecar/webhooks/index.ts';
+import { createDeliveryIntake, createHookSecretResolver, createInbox } from '../../sidecar/webhooks/index.ts';
 import { openTestStores } from './stores.ts';
 
 /**
@@ -19,7 +19,8 @@ export async function createHookTestApp(options: { maxHookBodyBytes?: number } =
   const logger = createLogger({ format: 'text', level: 'debug', write: (line) => logLines.push(line) });
   const counters = createCounters();
   const secrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
-  const inbox = createInbox({ secrets, deliveries: stores.deliveries, clock, logger, counters });
+  const intake = createDeliveryIntake({ deliveries: stores.deliveries, clock });
+  const inbox = createInbox({ secrets, intake, logger, counters });
   const app = createHttpApp({
     inbox,
     logger,
@@ -59,3 +60,8 @@ export async function createHookTestApp(options: { maxHookBodyBytes?: number } =
 }
 
 export type HookTestApp = Awaited<ReturnType<typeof createHookTestApp>>;
+
+/** The error shape of every route: `{ error: { code, message, requestId, problems? } }`. */
+export interface ErrorAnswer {
+  error: { code: string; message: string; requestId: string; problems?: string[] };
+}

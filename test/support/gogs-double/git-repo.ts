@@ -72,6 +72,8 @@ export function runGit(
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
+    // git may exit without reading its input; that is not an error here.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
     });
@@ -149,7 +151,12 @@ export interface GitRepo {
     author: GitPerson;
     committer: GitPerson;
   }): Promise<string>;
-  createTagObject(input: { name: string; target: string; message: string; tagger: GitPerson }): Promise<string>;
+  createTagObject(input: {
+    name: string;
+    target: string;
+    message: string;
+    tagger: GitPerson;
+  }): Promise<string>;
   updateRef(ref: string, sha: string): Promise<void>;
   deleteRef(ref: string): Promise<void>;
   mergeBase(a: string, b: string): Promise<string | null>;
@@ -163,7 +170,10 @@ export interface GitRepo {
 export function createGitRepo(dir: string, environment: GitEnvironment): GitRepo {
   const baseEnv = { ...gitBaseEnv(environment), GIT_DIR: dir };
 
-  async function git(args: readonly string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) {
+  async function git(
+    args: readonly string[],
+    options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+  ) {
     const result = await runGit(args, { env: { ...baseEnv, ...options.env }, input: options.input });
     if (result.code !== 0) {
       throw new Error(`gogs double: git ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
@@ -214,7 +224,13 @@ export function createGitRepo(dir: string, environment: GitEnvironment): GitRepo
       return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
     },
     async resolveCommit(rev) {
-      const result = await tryGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+      const result = await tryGit([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${rev}^{commit}`,
+      ]);
       return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
     },
     async readCommit(rev) {
@@ -224,7 +240,15 @@ export function createGitRepo(dir: string, environment: GitEnvironment): GitRepo
     },
     async changedFiles(commit) {
       const range = commit.parents.length === 0 ? ['--root', commit.sha] : [commit.parents[0]!, commit.sha];
-      const out = await git(['diff-tree', '-r', '-z', '--name-status', '--no-renames', '--no-commit-id', ...range]);
+      const out = await git([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--name-status',
+        '--no-renames',
+        '--no-commit-id',
+        ...range,
+      ]);
       const files: ChangedFiles = { added: [], removed: [], modified: [] };
       const fields = out.split('\0').filter((field) => field !== '');
       for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -253,14 +277,17 @@ export function createGitRepo(dir: string, environment: GitEnvironment): GitRepo
       const env = { GIT_INDEX_FILE: indexFile };
       try {
         await git(input.parent ? ['read-tree', input.parent] : ['read-tree', '--empty'], { env });
+        // --index-info works without a work tree; mode 0 removes an entry.
+        const entries: string[] = [];
         for (const [path, content] of Object.entries(input.files)) {
           if (content === null) {
-            await git(['update-index', '--force-remove', '--', path], { env });
+            entries.push(`0 ${ZERO_SHA}\t${path}\0`);
             continue;
           }
           const blob = (await git(['hash-object', '-w', '--stdin'], { input: content })).trim();
-          await git(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
+          entries.push(`100644 ${blob}\t${path}\0`);
         }
+        await git(['update-index', '-z', '--index-info'], { env, input: entries.join('') });
         const tree = (await git(['write-tree'], { env })).trim();
         return await repo.commitTree({
           tree,

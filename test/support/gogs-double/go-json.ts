@@ -86,9 +86,13 @@ function marshalValue(value: unknown, indent: string): string {
     const items = value.map((item) => `${inner}${marshalValue(item, inner)}`);
     return `[\n${items.join(',\n')}\n${indent}]`;
   }
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, member]) => member !== undefined);
+  const entries = Object.entries(value as Record<string, unknown>).filter(
+    ([, member]) => member !== undefined,
+  );
   if (entries.length === 0) return '{}';
-  const members = entries.map(([key, member]) => `${inner}${quoteGoString(key)}: ${marshalValue(member, inner)}`);
+  const members = entries.map(
+    ([key, member]) => `${inner}${quoteGoString(key)}: ${marshalValue(member, inner)}`,
+  );
   return `{\n${members.join(',\n')}\n${indent}}`;
 }
 

@@ -36,7 +36,10 @@ function localAddresses(): BlockList {
 
 const LOCAL = localAddresses();
 
-export async function isBlockedLocalHostname(hostname: string, allowlist: readonly string[]): Promise<boolean> {
+export async function isBlockedLocalHostname(
+  hostname: string,
+  allowlist: readonly string[],
+): Promise<boolean> {
   if (allowlist.some((allowed) => allowed === '*' || allowed === hostname)) return false;
   let addresses: { address: string; family: number }[];
   try {

@@ -165,7 +165,9 @@ export interface DoubleState {
   accounts: Account[];
   teams: TeamRecord[];
   repos: RepoRecord[];
-  nextId(kind: 'account' | 'team' | 'repo' | 'hook' | 'issue' | 'pull' | 'comment' | 'release' | 'token'): number;
+  nextId(
+    kind: 'account' | 'team' | 'repo' | 'hook' | 'issue' | 'pull' | 'comment' | 'release' | 'token',
+  ): number;
   accountByName(name: string): Account | undefined;
   accountById(id: number): Account | undefined;
   userByName(name: string): UserRecord | undefined;

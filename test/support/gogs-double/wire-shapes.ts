@@ -266,7 +266,11 @@ export function issueJson(context: ShapeContext, issue: IssueRecord): Record<str
   };
 }
 
-export function pullRequestJson(context: ShapeContext, repo: RepoRecord, issue: IssueRecord): Record<string, unknown> {
+export function pullRequestJson(
+  context: ShapeContext,
+  repo: RepoRecord,
+  issue: IssueRecord,
+): Record<string, unknown> {
   const pull = issue.pull;
   if (!pull) throw new Error(`gogs double: issue #${issue.number} is not a pull request`);
   const headRepo = context.state.repoById(pull.headRepoId)!;

@@ -1,0 +1,160 @@
+/**
+ * Benchmark of POST /hook (issue 2): signed 8 KB deliveries per second and p50/p99 time to answer, for the
+ * real sidecar (every delivery durably stored before its 202) beside two baselines measured in the same,
+ * interleaved rounds: a bare Hono handler answering 202, and a verify-only handler. Prints the ratios.
+ * Goals: sidecar >= 0.6 x verify-only throughput; p99 < 10 ms at a steady 1,000 deliveries/s.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { signGogsPayload } from '../../sidecar/gogs/index.ts';
+import { openStores } from '../../sidecar/store/index.ts';
+import { benchPayload } from './payload.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CONNECTIONS = 50;
+const SECRET = 'bench-secret';
+const KINDS = ['bare', 'verify', 'sidecar'] as const;
+type Kind = (typeof KINDS)[number];
+
+const payload = benchPayload(8192);
+const signature = signGogsPayload(payload.body, SECRET);
+let deliveryCounter = 0;
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  ok: number;
+}
+
+async function startServer(kind: Kind, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, 'inbox-server.ts'), kind, dataDir, SECRET, String(payload.gogsId)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+async function stopServer(child: ChildProcess) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function load(url: string, seconds: number, overallRate?: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/hook?repo=${payload.gogsId}`,
+        method: 'POST',
+        connections: overallRate ? 20 : CONNECTIONS,
+        duration: seconds,
+        ...(overallRate ? { overallRate } : {}),
+        body: payload.body,
+        headers: {
+          'content-type': 'application/json',
+          'x-gogs-event': 'push',
+          'x-gogs-signature': signature,
+          'user-agent': 'GogsServer',
+        },
+        requests: [
+          {
+            setupRequest: (request: Record<string, unknown>) => ({
+              ...request,
+              headers: { ...(request.headers as object), 'x-gogs-delivery': `bench-${process.pid}-${++deliveryCounter}` },
+            }),
+          },
+        ],
+      },
+      (error: Error | null, result: autocannon.Result) => {
+        if (error) return reject(error);
+        resolve({
+          rps: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          non2xx: result.non2xx,
+          ok: result['2xx'],
+        });
+      },
+    );
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const work = await mkdtemp(join(tmpdir(), 'drone-gogs-bench-'));
+try {
+  console.log(
+    `webhook inbox: ${payload.body.length}-byte signed push deliveries, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s`,
+  );
+  const runs: Record<Kind, Run[]> = { bare: [], verify: [], sidecar: [] };
+  const ratios: { verify: number[]; bare: number[] } = { verify: [], bare: [] };
+  let stored = 0;
+  let sidecarAccepted = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const kind of KINDS) {
+      const dataDir = await mkdtemp(join(work, `${kind}-`));
+      const server = await startServer(kind, dataDir);
+      await load(server.url, 1);
+      const run = await load(server.url, SECONDS);
+      await stopServer(server.child);
+      runs[kind].push(run);
+      if (kind === 'sidecar') {
+        const stores = await openStores({ url: pathToFileURL(join(dataDir, 'drone-gogs.db')).href, migrate: false });
+        stored += (await stores.deliveries.list({ limit: 10_000_000 })).length;
+        await stores.close();
+        sidecarAccepted += run.ok;
+      }
+      process.stderr.write(
+        `  round ${round} ${kind.padEnd(7)} ${Math.round(run.rps)} req/s p50 ${run.p50} ms p99 ${run.p99} ms${run.non2xx ? ` (${run.non2xx} non-2xx!)` : ''}\n`,
+      );
+    }
+    const last = (kind: Kind) => runs[kind][runs[kind].length - 1]!.rps;
+    ratios.verify.push(last('sidecar') / last('verify'));
+    ratios.bare.push(last('sidecar') / last('bare'));
+  }
+
+  const steadyDir = await mkdtemp(join(work, 'steady-'));
+  const steadyServer = await startServer('sidecar', steadyDir);
+  await load(steadyServer.url, 1, 1000);
+  const steady = await load(steadyServer.url, SECONDS, 1000);
+  await stopServer(steadyServer.child);
+
+  const row = (kind: Kind) => {
+    const r = runs[kind];
+    return `${kind.padEnd(8)} ${String(Math.round(median(r.map((x) => x.rps)))).padStart(7)} req/s   p50 ${median(r.map((x) => x.p50))} ms   p99 ${median(r.map((x) => x.p99))} ms`;
+  };
+  console.log(row('bare'));
+  console.log(row('verify'));
+  console.log(row('sidecar'));
+  console.log(
+    `ratio sidecar/verify-only: ${median(ratios.verify).toFixed(2)} (goal >= 0.60; per round ${ratios.verify.map((r) => r.toFixed(2)).join(', ')})`,
+  );
+  console.log(`ratio sidecar/bare hono:   ${median(ratios.bare).toFixed(2)}`);
+  console.log(
+    `steady 1,000 deliveries/s: ${Math.round(steady.rps)} req/s, p50 ${steady.p50} ms, p99 ${steady.p99} ms (goal p99 < 10 ms)`,
+  );
+  console.log(`durability: ${stored} deliveries stored for ${sidecarAccepted} answered 2xx in the measured runs and warm-ups`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
