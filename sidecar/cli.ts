@@ -1,7 +1,7 @@
-import { isAppError } from './core/index.ts';
 import type { Command, CommandIO } from './commands/command-io.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { isAppError } from './core/index.ts';
 import { VERSION } from './main.ts';
 
 const USAGE = `drone-gogs ${VERSION}: CI for Gogs

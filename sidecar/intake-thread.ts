@@ -10,7 +10,10 @@ import { createDeliveryIntake, type IntakeReply, type IntakeRequest } from './we
 const port = parentPort;
 if (!port) throw new Error('intake-thread.ts runs only as a worker thread');
 
-const stores = await openStores({ ...(workerData as { url: string; sync: 'full' | 'normal' }), migrate: false });
+const stores = await openStores({
+  ...(workerData as { url: string; sync: 'full' | 'normal' }),
+  migrate: false,
+});
 const intake = createDeliveryIntake({ deliveries: stores.deliveries, clock: systemClock });
 
 port.on('message', async (message: IntakeRequest) => {
@@ -22,7 +25,9 @@ port.on('message', async (message: IntakeRequest) => {
   }
   const results = await Promise.allSettled(message.deliveries.map((delivery) => intake.take(delivery)));
   const outcomes = results.map((result) =>
-    result.status === 'fulfilled' ? result.value : { error: (result.reason as Error)?.message ?? String(result.reason) },
+    result.status === 'fulfilled'
+      ? result.value
+      : { error: (result.reason as Error)?.message ?? String(result.reason) },
   );
   port.postMessage({ id: message.id, outcomes } satisfies IntakeReply);
 });

@@ -8,9 +8,9 @@ import { createSecretCipher } from './secrets/index.ts';
 import { openStores } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import {
+  createDeliveryIntake,
   createHookRegistrar,
   createHookSecretResolver,
-  createDeliveryIntake,
   createInbox,
   createReconciler,
   createThreadedIntake,
@@ -18,7 +18,9 @@ import {
   gatherHookUrlFacts,
 } from './webhooks/index.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
 
 /**
  * The composition root: every service of the sidecar, built once from the config. The CLI's commands and
@@ -27,7 +29,9 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 export async function openServices(config: Config, logger: Logger) {
   const secretKey = await ensureSecretKey(config.secretKey, config.dataDir);
   if (secretKey.source === 'generated') {
-    logger.warn(`config: generated a new secret key in ${secretKey.path} (mode 0600); back it up with the database`);
+    logger.warn(
+      `config: generated a new secret key in ${secretKey.path} (mode 0600); back it up with the database`,
+    );
   }
   const stores = await openStores({
     url: config.database.url,
@@ -38,19 +42,22 @@ export async function openServices(config: Config, logger: Logger) {
   const cipher = createSecretCipher(secretKey.key);
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
-  const intake =
-    config.database.isLocalFile
-      ? createThreadedIntake(
-          () =>
-            new Worker(new URL('./intake-thread.ts', import.meta.url), {
-              workerData: { url: config.database.url, sync: config.database.sync },
-            }),
-        )
-      : createDeliveryIntake({ deliveries: stores.deliveries, clock });
+  const intake = config.database.isLocalFile
+    ? createThreadedIntake(
+        () =>
+          new Worker(new URL('./intake-thread.ts', import.meta.url), {
+            workerData: { url: config.database.url, sync: config.database.sync },
+          }),
+      )
+    : createDeliveryIntake({ deliveries: stores.deliveries, clock });
   const inbox = createInbox({ secrets: hookSecrets, intake, logger, counters });
   const gogs =
     config.gogs.url && config.gogs.token
-      ? createGogsClient({ baseUrl: config.gogs.url, token: config.gogs.token, timeoutMs: config.gogs.timeoutMs })
+      ? createGogsClient({
+          baseUrl: config.gogs.url,
+          token: config.gogs.token,
+          timeoutMs: config.gogs.timeoutMs,
+        })
       : null;
   const expectTls = config.publicUrl.startsWith('https:') || Boolean(config.gogs.url?.startsWith('https:'));
   const requireGogs = () => {
@@ -73,7 +80,9 @@ export async function openServices(config: Config, logger: Logger) {
       hookUrl: config.hookUrl,
       secretGraceMs: config.hooks.secretGraceMs,
       diagnose: async (url) =>
-        diagnoseHookUrl(await gatherHookUrlFacts(url, { expectTls, allowHttp: config.hooks.insecureAllowHttp })),
+        diagnoseHookUrl(
+          await gatherHookUrlFacts(url, { expectTls, allowHttp: config.hooks.insecureAllowHttp }),
+        ),
     });
   const reconciler = () =>
     createReconciler({

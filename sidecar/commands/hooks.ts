@@ -17,14 +17,18 @@ export const hooksCommand: Command = async (args, io) => {
       return withServices(io, async (services) => {
         const rotated = await services.registrar().rotate(fullName);
         if (rotated.length === 0) io.stdout('no enabled repositories\n');
-        for (const { repo, hook } of rotated) io.stdout(`${repo.fullName}: new secret, webhook #${hook.id}\n`);
+        for (const { repo, hook } of rotated)
+          io.stdout(`${repo.fullName}: new secret, webhook #${hook.id}\n`);
         return 0;
       });
     case 'reconcile':
       return withServices(io, async (services) => {
         const report = await services.reconciler().runOnce();
-        io.stdout(`checked ${report.repos} repositories; recorded ${report.synthesized.length} missed push(es)\n`);
-        for (const missed of report.synthesized) io.stdout(`  ${missed.repo} ${missed.branch} ${missed.sha}\n`);
+        io.stdout(
+          `checked ${report.repos} repositories; recorded ${report.synthesized.length} missed push(es)\n`,
+        );
+        for (const missed of report.synthesized)
+          io.stdout(`  ${missed.repo} ${missed.branch} ${missed.sha}\n`);
         for (const failure of report.failed) io.stderr(`  ${failure.repo}: ${failure.error}\n`);
         return report.failed.length > 0 ? 1 : 0;
       });

@@ -32,7 +32,9 @@ export const repoCommand: Command = async (args, io) => {
         const replaced = result.replacedHookIds.length
           ? ` (replaced hook ${result.replacedHookIds.map((id) => `#${id}`).join(', ')})`
           : '';
-        io.stdout(`enabled ${result.repo.fullName}: webhook #${result.hook.id} → ${result.hook.config.url}${replaced}\n`);
+        io.stdout(
+          `enabled ${result.repo.fullName}: webhook #${result.hook.id} → ${result.hook.config.url}${replaced}\n`,
+        );
         return 0;
       });
     case 'disable':
@@ -96,6 +98,16 @@ function formatTable(repos: Repo[]): string {
     repo.hookId === null ? '-' : `#${repo.hookId}`,
   ]);
   const header = ['REPOSITORY', 'STATE', 'VISIBILITY', 'HOOK'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  return [header, ...rows].map((row) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`).join('');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map(
+      (row) =>
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }

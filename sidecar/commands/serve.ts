@@ -8,9 +8,12 @@ export const serveCommand: Command = async (_args, io) => {
   const config = loadConfig(io.env, io.cwd);
   const logger = createLogger({ ...config.log, write: (line) => io.stderr(`${line}\n`) });
   const sidecar = await startSidecar(config, logger);
-  for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) })) io.stdout(`drone-gogs: ${line}\n`);
+  for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) }))
+    io.stdout(`drone-gogs: ${line}\n`);
   if (!config.gogs.url || !config.gogs.token) {
-    logger.warn('config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled');
+    logger.warn(
+      'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

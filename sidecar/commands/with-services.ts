@@ -6,7 +6,11 @@ import type { CommandIO } from './command-io.ts';
 /** Opens the sidecar's services for one command and closes them afterwards, whatever happens. */
 export async function withServices<T>(io: CommandIO, run: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env, io.cwd);
-  const logger = createLogger({ format: config.log.format, level: 'warn', write: (line) => io.stderr(`${line}\n`) });
+  const logger = createLogger({
+    format: config.log.format,
+    level: 'warn',
+    write: (line) => io.stderr(`${line}\n`),
+  });
   const services = await openServices(config, logger);
   try {
     return await run(services);

@@ -17,11 +17,9 @@ const httpUrl = z
   .url('expected an absolute URL, e.g. https://git.example.com/')
   .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL');
 
-const databaseUrl = z
-  .string()
-  .refine((value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(value), {
-    message: 'expected file:PATH, libsql://HOST or http(s)://HOST',
-  });
+const databaseUrl = z.string().refine((value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(value), {
+  message: 'expected file:PATH, libsql://HOST or http(s)://HOST',
+});
 
 const positiveInt = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more');
 
@@ -39,10 +37,7 @@ export const settings = {
   gogsUrl: { env: 'GOGS_URL', schema: httpUrl.optional() },
   gogsToken: {
     env: 'GOGS_TOKEN',
-    schema: z
-      .string()
-      .regex(/^\S+$/, 'expected a Gogs access token without spaces')
-      .optional(),
+    schema: z.string().regex(/^\S+$/, 'expected a Gogs access token without spaces').optional(),
     secret: true,
   },
   publicUrl: { env: 'PUBLIC_URL', schema: httpUrl.optional() },
@@ -55,11 +50,17 @@ export const settings = {
       .optional(),
     secret: true,
   },
-  hookMaxBytes: { env: 'HOOK_MAX_BYTES', schema: positiveInt.min(1024, 'expected at least 1024').default(2 * 1024 * 1024) },
+  hookMaxBytes: {
+    env: 'HOOK_MAX_BYTES',
+    schema: positiveInt.min(1024, 'expected at least 1024').default(2 * 1024 * 1024),
+  },
   hookSecretGraceSeconds: { env: 'HOOK_SECRET_GRACE_SECONDS', schema: positiveInt.default(3600) },
   reconcileIntervalSeconds: { env: 'RECONCILE_INTERVAL_SECONDS', schema: positiveInt.default(300) },
   reconcileGraceSeconds: { env: 'RECONCILE_GRACE_SECONDS', schema: positiveInt.default(60) },
-  gogsTimeoutSeconds: { env: 'GOGS_TIMEOUT_SECONDS', schema: positiveInt.min(1, 'expected at least 1').default(10) },
+  gogsTimeoutSeconds: {
+    env: 'GOGS_TIMEOUT_SECONDS',
+    schema: positiveInt.min(1, 'expected at least 1').default(10),
+  },
   logFormat: { env: 'LOG_FORMAT', schema: z.enum(['text', 'json']).default('text') },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']).default('info') },
   /** Accept webhooks over plain http from non-loopback hook URLs without a warning at every start. */

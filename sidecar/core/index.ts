@@ -1,5 +1,5 @@
 export * from './errors.ts';
 export * from './gogs-client.ts';
 export * from './hook-event.ts';
-export * from './telemetry.ts';
 export * from './store.ts';
+export * from './telemetry.ts';

@@ -33,7 +33,8 @@ export function normalizeGogsHook(eventName: string, payload: unknown): Normaliz
 const NORMALIZERS: Record<string, Normalizer> = {
   push: parsedWith(pushPayloadSchema, (p) => {
     const ref = expandRef(p.ref, 'refs/heads/');
-    if (ref.startsWith('refs/tags/')) return { outcome: 'ignored', reason: 'tag pushes arrive as create events' };
+    if (ref.startsWith('refs/tags/'))
+      return { outcome: 'ignored', reason: 'tag pushes arrive as create events' };
     return event(p.repository, p.sender, {
       kind: 'push',
       action: 'pushed',
@@ -56,7 +57,9 @@ const NORMALIZERS: Record<string, Normalizer> = {
   create: parsedWith(createPayloadSchema, (p) =>
     event(p.repository, p.sender, refChange(p.ref_type, p.ref, 'created', p.sha)),
   ),
-  delete: parsedWith(deletePayloadSchema, (p) => event(p.repository, p.sender, refChange(p.ref_type, p.ref, 'deleted', ''))),
+  delete: parsedWith(deletePayloadSchema, (p) =>
+    event(p.repository, p.sender, refChange(p.ref_type, p.ref, 'deleted', '')),
+  ),
   pull_request: parsedWith(pullRequestPayloadSchema, (p) => {
     const pr = p.pull_request;
     const baseFullName = pr.base_repo?.full_name || p.repository.full_name;
@@ -119,7 +122,9 @@ function parsedWith<S extends z.ZodType>(
     if (!parsed.success) {
       return {
         outcome: 'invalid',
-        problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`),
+        problems: parsed.error.issues.map(
+          (issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`,
+        ),
       };
     }
     return build(parsed.data);
@@ -178,5 +183,10 @@ function toHookRepo(repo: z.output<typeof gogsRepoSchema>): HookRepo {
 }
 
 function toHookUser(user: z.output<typeof gogsUserSchema>): HookUser {
-  return { login: user.username || user.login, name: user.full_name, email: user.email, avatarUrl: user.avatar_url };
+  return {
+    login: user.username || user.login,
+    name: user.full_name,
+    email: user.email,
+    avatarUrl: user.avatar_url,
+  };
 }

@@ -7,7 +7,11 @@ const SIGNATURE = /^[0-9a-f]{64}$/;
  * Tries each candidate secret (current, then previous during a rotation) in constant time per comparison.
  * Returns the index of the secret that matched, or -1.
  */
-export function matchGogsSignature(signed: Uint8Array, signature: string, secrets: readonly string[]): number {
+export function matchGogsSignature(
+  signed: Uint8Array,
+  signature: string,
+  secrets: readonly string[],
+): number {
   const normalized = signature.trim().toLowerCase();
   if (!SIGNATURE.test(normalized)) return -1;
   const expected = Buffer.from(normalized, 'hex');

@@ -32,7 +32,9 @@ export function createHttpApp(deps: HttpDeps) {
       return c.json({ status: 'unavailable', version: deps.version, database: 'unreachable' }, 503);
     }
   });
-  app.get('/metrics', (c) => c.text(renderPrometheus(deps.counters), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', (c) =>
+    c.text(renderPrometheus(deps.counters), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  );
   app.route('/hook', hookRoutes({ inbox: deps.inbox, maxBodyBytes: deps.maxHookBodyBytes }));
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError(deps.logger));

@@ -36,7 +36,12 @@ export function requestIdOf(c: Context): string {
 }
 
 /** `{ error: { code, message, requestId } }`, the one error shape of every route. */
-export function errorResponse(c: Context, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
   return c.json({ error: { code, message, requestId: requestIdOf(c), ...extra } }, statusOf(code));
 }
 
@@ -45,11 +50,18 @@ export function handleError(logger: Logger) {
   return (error: Error, c: Context) => {
     if (error instanceof AppError) {
       if (statusOf(error.code) >= 500) {
-        logger.error(`http: ${error.message}`, { code: error.code, request_id: requestIdOf(c), path: c.req.path });
+        logger.error(`http: ${error.message}`, {
+          code: error.code,
+          request_id: requestIdOf(c),
+          path: c.req.path,
+        });
       }
       return errorResponse(c, error.code, error.message);
     }
-    logger.error(`http: unexpected error: ${error.stack ?? error.message}`, { request_id: requestIdOf(c), path: c.req.path });
+    logger.error(`http: unexpected error: ${error.stack ?? error.message}`, {
+      request_id: requestIdOf(c),
+      path: c.req.path,
+    });
     return errorResponse(c, 'INTERNAL', 'internal error; the sidecar log has the details');
   };
 }

@@ -29,7 +29,12 @@ export function hookRoutes(deps: { inbox: Inbox; maxBodyBytes: number }) {
         case 'ignored':
           return c.json({ delivery: result.deliveryId, status: 'ignored', reason: result.reason }, 200);
         case 'rejected':
-          return errorResponse(c, result.code, result.message, result.problems ? { problems: result.problems } : {});
+          return errorResponse(
+            c,
+            result.code,
+            result.message,
+            result.problems ? { problems: result.problems } : {},
+          );
       }
     });
 }

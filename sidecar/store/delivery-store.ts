@@ -9,7 +9,10 @@ import { deliveries } from './schema.ts';
  * Deliveries. Writes go through a DeliveryRecorder (group commit, in this thread or in the writer thread);
  * reads go straight to the database.
  */
-export function createDeliveryStore(db: Database, recorder: DeliveryRecorder = createGroupCommit(insertDeliveriesWith(db))): DeliveryStore {
+export function createDeliveryStore(
+  db: Database,
+  recorder: DeliveryRecorder = createGroupCommit(insertDeliveriesWith(db)),
+): DeliveryStore {
   const latest = (where: SQL | undefined, limit: number) =>
     db.select().from(deliveries).where(where).orderBy(desc(deliveries.id)).limit(limit);
 
@@ -18,7 +21,8 @@ export function createDeliveryStore(db: Database, recorder: DeliveryRecorder = c
     async findByDeliveryId(deliveryId) {
       return (await latest(eq(deliveries.deliveryId, deliveryId), 1))[0] ?? null;
     },
-    list: ({ repoId, limit }) => latest(repoId === undefined ? undefined : eq(deliveries.repoId, repoId), limit),
+    list: ({ repoId, limit }) =>
+      latest(repoId === undefined ? undefined : eq(deliveries.repoId, repoId), limit),
     async hasSeenCommit(repoId, sha) {
       const rows = await db
         .select({ id: deliveries.id })

@@ -44,7 +44,11 @@ export function createGroupCommit(insert: DeliveryInserter): DeliveryRecorder {
         try {
           for (const id of await insert([waiter.delivery])) inserted.add(id);
         } catch (error) {
-          waiter.reject(error instanceof AppError ? error : new AppError('STORE_FAILED', 'cannot store the delivery', { cause: error }));
+          waiter.reject(
+            error instanceof AppError
+              ? error
+              : new AppError('STORE_FAILED', 'cannot store the delivery', { cause: error }),
+          );
           firstOfId.delete(waiter.delivery.deliveryId);
         }
       }

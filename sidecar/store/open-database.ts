@@ -48,9 +48,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     }
     await client.execute('PRAGMA foreign_keys = ON');
   } catch (cause) {
-    throw new AppError('STORE_FAILED', `cannot open the database at ${describeUrl(options.url)}: ${messageOf(cause)}`, {
-      cause,
-    });
+    throw new AppError(
+      'STORE_FAILED',
+      `cannot open the database at ${describeUrl(options.url)}: ${messageOf(cause)}`,
+      {
+        cause,
+      },
+    );
   }
   const db = drizzle(client, { schema, casing: 'snake_case' });
   return { db, client, close: () => client.close() };

@@ -23,7 +23,10 @@ export function renderPrometheus(counters: Counters): string {
       seen.add(name);
     }
     const rendered = Object.entries(labels)
-      .map(([key, label]) => `${key}="${label.replace(/["\\\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`))}"`)
+      .map(
+        ([key, label]) =>
+          `${key}="${label.replace(/["\\\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`))}"`,
+      )
       .join(',');
     lines.push(`${name}${rendered ? `{${rendered}}` : ''} ${value}`);
   }

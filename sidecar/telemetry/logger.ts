@@ -36,7 +36,10 @@ export function createLogger(options: {
 
 /** Control characters in messages could forge log lines or colour a terminal; show them escaped. */
 function sanitize(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 function formatValue(value: string | number | boolean | null | undefined): string {

@@ -88,7 +88,10 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
 
   /** Replaces every hook of ours on the repository with one carrying a fresh secret. */
   const replaceHook = async (repo: Repo, existing: GogsHook[]) => {
-    const replacedHookIds = await deleteHooks(repo, existing.filter((hook) => isOurs(hook, repo)));
+    const replacedHookIds = await deleteHooks(
+      repo,
+      existing.filter((hook) => isOurs(hook, repo)),
+    );
     const secret = generateHookSecret();
     const hook = await createHook(repo, secret);
     const updated = await repos.update(repo.id, {
@@ -150,7 +153,10 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
         if (error instanceof AppError && error.code === 'GOGS_NOT_FOUND') return [];
         throw error;
       });
-      const removedHookIds = await deleteHooks(repo, existing.filter((hook) => isOurs(hook, repo)));
+      const removedHookIds = await deleteHooks(
+        repo,
+        existing.filter((hook) => isOurs(hook, repo)),
+      );
       const updated = await repos.update(repo.id, {
         active: false,
         hookId: null,
@@ -172,7 +178,9 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
         const extras = hooks.filter((hook) => hook !== keep);
         if (extras.length > 0) {
           await deleteHooks(repo, extras);
-          actions.push(`removed ${extras.length} duplicate hook(s): ${extras.map((hook) => hook.id).join(', ')}`);
+          actions.push(
+            `removed ${extras.length} duplicate hook(s): ${extras.map((hook) => hook.id).join(', ')}`,
+          );
         }
         if (!keep || !repo.hookSecret) {
           const replaced = await replaceHook(repo, []);

@@ -21,7 +21,11 @@ const CACHE_MAX_ENTRIES = 10_000;
  * Decrypted hook secrets, cached briefly so that a delivery costs no database read. Another process may
  * rotate a secret at any time: callers ask again with `fresh` before refusing a signature.
  */
-export function createHookSecretResolver(deps: { repos: RepoStore; cipher: SecretCipher; clock: Clock }): HookSecretResolver {
+export function createHookSecretResolver(deps: {
+  repos: RepoStore;
+  cipher: SecretCipher;
+  clock: Clock;
+}): HookSecretResolver {
   const cache = new Map<number, { keys: RepoHookKeys | null; loadedAt: number; graceUntil: number }>();
 
   const toKeys = (repo: Repo): RepoHookKeys => {
@@ -44,7 +48,9 @@ export function createHookSecretResolver(deps: { repos: RepoStore; cipher: Secre
       const keys = repo ? toKeys(repo) : null;
       if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
       const graceUntil =
-        repo?.previousHookSecret && repo.previousHookSecretUntil ? repo.previousHookSecretUntil : Number.POSITIVE_INFINITY;
+        repo?.previousHookSecret && repo.previousHookSecretUntil
+          ? repo.previousHookSecretUntil
+          : Number.POSITIVE_INFINITY;
       cache.set(gogsId, { keys, loadedAt: now, graceUntil });
       return keys;
     },

@@ -101,7 +101,7 @@ export const HOOK_URL_CHECKS: Record<string, Check> = {
     return {
       severity: 'warning',
       problem: `the hook URL answered ${probe.status} but not as drone-gogs`,
-      fix: 'point DRONE_GOGS_HOOK_URL (or the proxy route) at the sidecar\'s /hook',
+      fix: "point DRONE_GOGS_HOOK_URL (or the proxy route) at the sidecar's /hook",
     };
   },
 };

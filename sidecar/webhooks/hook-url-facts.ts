@@ -22,7 +22,12 @@ async function probe(url: URL, timeoutMs: number): Promise<HookUrlProbe> {
     try {
       isDroneGogs = (JSON.parse(text) as { service?: unknown }).service === 'drone-gogs';
     } catch {}
-    return { reached: true, status: response.status, location: response.headers.get('location'), isDroneGogs };
+    return {
+      reached: true,
+      status: response.status,
+      location: response.headers.get('location'),
+      isDroneGogs,
+    };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { reached: false, error: cause?.code ?? cause?.message ?? (error as Error).message };

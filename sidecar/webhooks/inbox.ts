@@ -41,22 +41,20 @@ export function createInbox(deps: {
 }): Inbox {
   const { logger, counters } = deps;
 
-  const reject = (
-    code: ErrorCode,
-    message: string,
-    fields: LogFields,
-    problems?: string[],
-  ): InboxOutcome => {
+  const reject = (code: ErrorCode, message: string, fields: LogFields, problems?: string[]): InboxOutcome => {
     counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'rejected', code });
     logger.warn(`inbox: rejected delivery: ${message}`, { code, ...fields });
-    return problems ? { outcome: 'rejected', code, message, problems } : { outcome: 'rejected', code, message };
+    return problems
+      ? { outcome: 'rejected', code, message, problems }
+      : { outcome: 'rejected', code, message };
   };
 
   return {
     async receive(hook) {
       const deliveryId = hook.deliveryId?.trim() ?? '';
       const fields: LogFields = { delivery: deliveryId || undefined, event: hook.event };
-      if (!hook.event) return reject('BAD_REQUEST', 'missing X-Gogs-Event header; is this request from Gogs?', fields);
+      if (!hook.event)
+        return reject('BAD_REQUEST', 'missing X-Gogs-Event header; is this request from Gogs?', fields);
       if (!DELIVERY_ID.test(deliveryId)) {
         return reject('BAD_REQUEST', 'missing or malformed X-Gogs-Delivery header', fields);
       }
@@ -86,7 +84,8 @@ export function createInbox(deps: {
       if (!keys) return reject('REPO_UNKNOWN', 'this repository is not enabled in drone-gogs', fields);
       fields.repo = keys.fullName;
       if (!keys.active) return reject('REPO_INACTIVE', `${keys.fullName} is disabled in drone-gogs`, fields);
-      if (matched < 0) return reject('SIGNATURE_INVALID', 'the signature does not match the hook secret', fields);
+      if (matched < 0)
+        return reject('SIGNATURE_INVALID', 'the signature does not match the hook secret', fields);
 
       const taken = await deps.intake.take({
         deliveryId,

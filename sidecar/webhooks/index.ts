@@ -3,6 +3,11 @@ export { createHookSecretResolver, type HookSecretResolver } from './hook-secret
 export { diagnoseHookUrl, type HookUrlFinding, isLocalNetworkAddress } from './hook-url-diagnosis.ts';
 export { gatherHookUrlFacts } from './hook-url-facts.ts';
 export { createInbox, type InboundHook, type Inbox, type InboxOutcome } from './inbox.ts';
-export { createDeliveryIntake, type DeliveryIntake, type IntakeOutcome, type VerifiedDelivery } from './intake.ts';
+export {
+  createDeliveryIntake,
+  type DeliveryIntake,
+  type IntakeOutcome,
+  type VerifiedDelivery,
+} from './intake.ts';
 export { createReconciler, type ReconcileReport, type Reconciler } from './reconcile.ts';
 export { createThreadedIntake, type IntakeReply, type IntakeRequest } from './threaded-intake.ts';

@@ -48,7 +48,11 @@ export function createDeliveryIntake(deps: { deliveries: DeliveryStore; clock: C
       }
       const normalized = normalizeGogsHook(delivery.event, payload);
       if (normalized.outcome === 'invalid') {
-        return { outcome: 'invalid', message: `the ${delivery.event} payload is not what Gogs sends`, problems: normalized.problems };
+        return {
+          outcome: 'invalid',
+          message: `the ${delivery.event} payload is not what Gogs sends`,
+          problems: normalized.problems,
+        };
       }
       const event = normalized.outcome === 'event' ? normalized.event : null;
       if (event && event.repo.gogsId !== delivery.gogsId) {

@@ -75,7 +75,11 @@ export function createReconciler(deps: {
       action: 'pushed',
       ref: `refs/heads/${branch.name}`,
       after: sha,
-      headers: JSON.stringify({ 'X-Gogs-Event': 'push', 'X-Gogs-Delivery': deliveryId, 'X-Drone-Gogs-Synthetic': 'reconcile' }),
+      headers: JSON.stringify({
+        'X-Gogs-Event': 'push',
+        'X-Gogs-Delivery': deliveryId,
+        'X-Drone-Gogs-Synthetic': 'reconcile',
+      }),
       body: JSON.stringify(body, null, 2),
       synthetic: true,
       status: 'pending',
@@ -84,7 +88,11 @@ export function createReconciler(deps: {
     });
     await deps.branchHeads.put({ ...pending, status: 'synthesized' });
     report.synthesized.push({ repo: repo.fullName, branch: branch.name, sha, deliveryId });
-    deps.logger.warn('reconcile: recorded a push Gogs did not deliver', { repo: repo.fullName, branch: branch.name, sha });
+    deps.logger.warn('reconcile: recorded a push Gogs did not deliver', {
+      repo: repo.fullName,
+      branch: branch.name,
+      sha,
+    });
   };
 
   return {

@@ -39,7 +39,8 @@ export function createThreadedIntake(spawn: () => Worker): DeliveryIntake {
         if ('ready' in reply) return resolve();
         settle(reply.id, (waiter, index) => {
           const outcome = reply.outcomes[index]!;
-          if ('error' in outcome) waiter.reject(new AppError('STORE_FAILED', `cannot store the delivery: ${outcome.error}`));
+          if ('error' in outcome)
+            waiter.reject(new AppError('STORE_FAILED', `cannot store the delivery: ${outcome.error}`));
           else waiter.resolve(outcome);
         });
       });

@@ -16,7 +16,8 @@ import { openStores } from '../../sidecar/store/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 
 const [kind, dataDir, secret, gogsIdText] = process.argv.slice(2);
-if (!kind || !dataDir || !secret || !gogsIdText) throw new Error('usage: inbox-server.ts KIND DATA_DIR SECRET GOGS_ID');
+if (!kind || !dataDir || !secret || !gogsIdText)
+  throw new Error('usage: inbox-server.ts KIND DATA_DIR SECRET GOGS_ID');
 
 function listenWith(app: Hono) {
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {

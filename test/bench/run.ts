@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 const only = process.argv.slice(2);
 const benches = ['webhook-inbox.ts', 'pipeline.ts'].filter(
-  (name) => existsSync(join(import.meta.dirname, name)) && (only.length === 0 || only.some((o) => name.includes(o))),
+  (name) =>
+    existsSync(join(import.meta.dirname, name)) && (only.length === 0 || only.some((o) => name.includes(o))),
 );
 let failed = 0;
 for (const bench of benches) {

@@ -75,9 +75,9 @@ function load(url: string, seconds: number, overallRate?: number): Promise<Run> 
         },
         requests: [
           {
-            setupRequest: (request: Record<string, unknown>) => ({
+            setupRequest: (request) => ({
               ...request,
-              headers: { ...(request.headers as object), 'x-gogs-delivery': `bench-${process.pid}-${++deliveryCounter}` },
+              headers: { ...request.headers, 'x-gogs-delivery': `bench-${process.pid}-${++deliveryCounter}` },
             }),
           },
         ],
@@ -120,7 +120,10 @@ try {
       await stopServer(server.child);
       runs[kind].push(run);
       if (kind === 'sidecar') {
-        const stores = await openStores({ url: pathToFileURL(join(dataDir, 'drone-gogs.db')).href, migrate: false });
+        const stores = await openStores({
+          url: pathToFileURL(join(dataDir, 'drone-gogs.db')).href,
+          migrate: false,
+        });
         stored += (await stores.deliveries.list({ limit: 10_000_000 })).length;
         await stores.close();
         sidecarAccepted += run.ok;
@@ -154,7 +157,9 @@ try {
   console.log(
     `steady 1,000 deliveries/s: ${Math.round(steady.rps)} req/s, p50 ${steady.p50} ms, p99 ${steady.p99} ms (goal p99 < 10 ms)`,
   );
-  console.log(`durability: ${stored} deliveries stored for ${sidecarAccepted} answered 2xx in the measured runs and warm-ups`);
+  console.log(
+    `durability: ${stored} deliveries stored for ${sidecarAccepted} answered 2xx in the measured runs and warm-ups`,
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -9,7 +9,8 @@ function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env, '/srv');
   } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFIG_INVALID') return error.details!.problems as string[];
+    if (error instanceof AppError && error.code === 'CONFIG_INVALID')
+      return error.details!.problems as string[];
     throw error;
   }
   throw new Error('expected the config to be refused');
@@ -20,7 +21,11 @@ describe('loadConfig', () => {
     const config = loadConfig({}, '/srv/drone-gogs');
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(config.dataDir).toBe('/srv/drone-gogs/data');
-    expect(config.database).toMatchObject({ url: 'file:///srv/drone-gogs/data/drone-gogs.db', isLocalFile: true, sync: 'full' });
+    expect(config.database).toMatchObject({
+      url: 'file:///srv/drone-gogs/data/drone-gogs.db',
+      isLocalFile: true,
+      sync: 'full',
+    });
     expect(config.publicUrl).toBe('http://127.0.0.1:8080');
     expect(config.hookUrl).toBe('http://127.0.0.1:8080/hook');
     expect(config.secretKey).toBeNull();
@@ -42,7 +47,11 @@ describe('loadConfig', () => {
       '/srv',
     );
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 9000 });
-    expect(config.database).toMatchObject({ url: 'libsql://db.example.com', authToken: 'tok', isLocalFile: false });
+    expect(config.database).toMatchObject({
+      url: 'libsql://db.example.com',
+      authToken: 'tok',
+      isLocalFile: false,
+    });
     expect(config.gogs).toMatchObject({ url: 'https://git.example.com/', token: 'abc123' });
     expect(config.publicUrl).toBe('https://ci.example.com');
     expect(config.hookUrl).toBe('https://ci.example.com/hook');
@@ -79,7 +88,10 @@ describe('loadConfig', () => {
   });
 
   it('never prints a secret value, even a malformed one', () => {
-    const problems = problemsOf({ DRONE_GOGS_SECRET_KEY: 'hunter2-not-a-key', DRONE_GOGS_GOGS_TOKEN: 'has space hunter3' });
+    const problems = problemsOf({
+      DRONE_GOGS_SECRET_KEY: 'hunter2-not-a-key',
+      DRONE_GOGS_GOGS_TOKEN: 'has space hunter3',
+    });
     expect(problems.join('\n')).not.toMatch(/hunter/);
     const described = describeConfig(
       loadConfig(

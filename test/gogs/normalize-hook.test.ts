@@ -62,7 +62,9 @@ describe('what each event means', () => {
   it('push from 2017 without file lists still normalises, with empty lists', () => {
     const event = normalized('push_gogs_docs_2017.json');
     expect(event.branch).toBe('develop');
-    expect(event.commits.every((commit) => commit.added.length === 0 && commit.modified.length === 0)).toBe(true);
+    expect(event.commits.every((commit) => commit.added.length === 0 && commit.modified.length === 0)).toBe(
+      true,
+    );
   });
 
   it('push.json keeps the changed files', () => {
@@ -102,34 +104,51 @@ describe('what each event means', () => {
   });
 
   it('delete branch and tag', () => {
-    expect(normalized('delete_branch.json')).toMatchObject({ kind: 'branch', action: 'deleted', branch: 'feature' });
+    expect(normalized('delete_branch.json')).toMatchObject({
+      kind: 'branch',
+      action: 'deleted',
+      branch: 'feature',
+    });
     expect(normalized('delete_tag.json')).toMatchObject({ kind: 'tag', action: 'deleted', tag: 'v1.0.0' });
   });
 
-  it.each([
-    'opened',
-    'edited',
-    'synchronized',
-    'closed',
-  ])('pull_request %s: refs/pull/N/head, no head SHA, target branch', (action) => {
-    const event = normalized(`pull_request_${action}.json`);
-    expect(event.kind).toBe('pull_request');
-    expect(event.action).toBe(action);
-    expect(event.ref).toBe(`refs/pull/${event.pullRequest!.number}/head`);
-    expect(event.branch).toBe('master');
-    expect(event.after).toBe('');
-    expect(event.pullRequest).toMatchObject({ headBranch: 'feature', baseBranch: 'master', fromFork: false });
-  });
+  it.each(['opened', 'edited', 'synchronized', 'closed'])(
+    'pull_request %s: refs/pull/N/head, no head SHA, target branch',
+    (action) => {
+      const event = normalized(`pull_request_${action}.json`);
+      expect(event.kind).toBe('pull_request');
+      expect(event.action).toBe(action);
+      expect(event.ref).toBe(`refs/pull/${event.pullRequest!.number}/head`);
+      expect(event.branch).toBe('master');
+      expect(event.after).toBe('');
+      expect(event.pullRequest).toMatchObject({
+        headBranch: 'feature',
+        baseBranch: 'master',
+        fromFork: false,
+      });
+    },
+  );
 
   it('every pull request action of 2017 keeps its action', () => {
-    for (const action of ['assigned', 'demilestoned', 'label_cleared', 'label_updated', 'milestoned', 'reopened', 'unassigned']) {
+    for (const action of [
+      'assigned',
+      'demilestoned',
+      'label_cleared',
+      'label_updated',
+      'milestoned',
+      'reopened',
+      'unassigned',
+    ]) {
       expect(normalized(`abstruse-2017/pull_request_${action}.json`).action).toBe(action);
     }
   });
 
   it('a merged pull request carries the merge commit', () => {
     const payload = fixtureJson<{ pull_request: Record<string, unknown> }>('pull_request_closed.json');
-    const merged = { ...payload, pull_request: { ...payload.pull_request, merged: true, merge_commit_sha: 'a'.repeat(40) } };
+    const merged = {
+      ...payload,
+      pull_request: { ...payload.pull_request, merged: true, merge_commit_sha: 'a'.repeat(40) },
+    };
     const result = normalizeGogsHook('pull_request', merged);
     expect(result.outcome === 'event' && result.event.after).toBe('a'.repeat(40));
   });
@@ -168,7 +187,11 @@ describe('what each event means', () => {
     expect(result.outcome).toBe('invalid');
     if (result.outcome !== 'invalid') return;
     expect(result.problems).toEqual(
-      expect.arrayContaining([expect.stringContaining('after'), expect.stringContaining('repository.id'), expect.stringContaining('sender')]),
+      expect.arrayContaining([
+        expect.stringContaining('after'),
+        expect.stringContaining('repository.id'),
+        expect.stringContaining('sender'),
+      ]),
     );
   });
 });

@@ -21,7 +21,11 @@ describe('X-Gogs-Signature', () => {
     const altered = Buffer.from(body);
     altered[100] = altered[100]! ^ 1;
     expect(matchGogsSignature(altered, recorded['X-Gogs-Signature']!, ['letmein'])).toBe(-1);
-    expect(matchGogsSignature(Buffer.concat([body, Buffer.from('\n')]), recorded['X-Gogs-Signature']!, ['letmein'])).toBe(-1);
+    expect(
+      matchGogsSignature(Buffer.concat([body, Buffer.from('\n')]), recorded['X-Gogs-Signature']!, [
+        'letmein',
+      ]),
+    ).toBe(-1);
   });
 
   it('fails on a re-serialised body (the abstruse #336 bug)', () => {
@@ -42,6 +46,8 @@ describe('X-Gogs-Signature', () => {
 
   it('agrees with the go-scm test vector for pull_request_edited.json', () => {
     const pr = fixtureBytes('pull_request_edited.json');
-    expect(signGogsPayload(pr, 'topsecret')).toBe('fe7faa4703b9bf4e6834e8bdb36a8286a063d3498d7d92d81e49e1f490f087aa');
+    expect(signGogsPayload(pr, 'topsecret')).toBe(
+      'fe7faa4703b9bf4e6834e8bdb36a8286a063d3498d7d92d81e49e1f490f087aa',
+    );
   });
 });

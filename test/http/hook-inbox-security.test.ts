@@ -37,11 +37,21 @@ describe('POST /hook refuses bad input and stores nothing', () => {
 
   it('a missing signature: 401', async () => {
     const { 'X-Gogs-Signature': _, ...unsigned } = headers;
-    await expectRefused({ body: signedBody, headers: unsigned }, 401, 'SIGNATURE_MISSING', /X-Gogs-Signature/);
+    await expectRefused(
+      { body: signedBody, headers: unsigned },
+      401,
+      'SIGNATURE_MISSING',
+      /X-Gogs-Signature/,
+    );
   });
 
   it('an empty signature (a hook without a secret): 401', async () => {
-    await expectRefused({ body: signedBody, headers: { ...headers, 'X-Gogs-Signature': '' } }, 401, 'SIGNATURE_MISSING', /secret/);
+    await expectRefused(
+      { body: signedBody, headers: { ...headers, 'X-Gogs-Signature': '' } },
+      401,
+      'SIGNATURE_MISSING',
+      /secret/,
+    );
   });
 
   it('a wrong signature: 401, counted and logged without the secret', async () => {
@@ -56,7 +66,9 @@ describe('POST /hook refuses bad input and stores nothing', () => {
       labels: { outcome: 'rejected', code: 'SIGNATURE_INVALID' },
       value: 1,
     });
-    expect(t.logLines.some((line) => line.includes('SIGNATURE_INVALID') && line.includes('maarten/webhook-test'))).toBe(true);
+    expect(
+      t.logLines.some((line) => line.includes('SIGNATURE_INVALID') && line.includes('maarten/webhook-test')),
+    ).toBe(true);
     expect(t.logLines.join('\n')).not.toContain('letmein');
   });
 
@@ -97,7 +109,11 @@ describe('POST /hook refuses bad input and stores nothing', () => {
   it('malformed JSON with a valid signature: 400', async () => {
     const body = '{"ref": "refs/heads/master", ';
     await expectRefused(
-      { body, headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') }, query: '?repo=6' },
+      {
+        body,
+        headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') },
+        query: '?repo=6',
+      },
       400,
       'PAYLOAD_INVALID',
       /not valid JSON/,
@@ -111,7 +127,11 @@ describe('POST /hook refuses bad input and stores nothing', () => {
   it('invalid UTF-8 with a valid signature: 400', async () => {
     const body = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
     await expectRefused(
-      { body, headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') }, query: '?repo=6' },
+      {
+        body,
+        headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') },
+        query: '?repo=6',
+      },
       400,
       'PAYLOAD_INVALID',
       /UTF-8/,
@@ -119,20 +139,30 @@ describe('POST /hook refuses bad input and stores nothing', () => {
   });
 
   it('a signed payload that is not what Gogs sends: 400 with every problem', async () => {
-    const body = JSON.stringify({ ref: 'refs/heads/x', after: 'xyz', repository: { id: 6, full_name: 'maarten/webhook-test' } });
+    const body = JSON.stringify({
+      ref: 'refs/heads/x',
+      after: 'xyz',
+      repository: { id: 6, full_name: 'maarten/webhook-test' },
+    });
     const answer = await expectRefused(
       { body, headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') } },
       400,
       'PAYLOAD_INVALID',
       /push payload/,
     );
-    expect(answer.error.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^after/), expect.stringMatching(/^sender/)]));
+    expect(answer.error.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^after/), expect.stringMatching(/^sender/)]),
+    );
   });
 
   it('a payload for another repository than the hook URL says: 400', async () => {
     const body = fixtureBytes('push.json');
     await expectRefused(
-      { body, headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') }, query: '?repo=6' },
+      {
+        body,
+        headers: { ...headers, 'X-Gogs-Signature': signGogsPayload(body, 'letmein') },
+        query: '?repo=6',
+      },
       400,
       'PAYLOAD_INVALID',
       /another repository/,

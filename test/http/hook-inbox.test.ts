@@ -42,7 +42,9 @@ describe('POST /hook with real recorded deliveries', () => {
   });
 
   it('concurrent copies of one delivery are stored once', async () => {
-    const responses = await Promise.all(Array.from({ length: 20 }, () => post(t, signedBody, recordedHeaders)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => post(t, signedBody, recordedHeaders)),
+    );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 202)).toHaveLength(1);
     expect(statuses.filter((status) => status === 200)).toHaveLength(19);
@@ -51,7 +53,9 @@ describe('POST /hook with real recorded deliveries', () => {
 
   it('many different concurrent deliveries are all stored (group commit)', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': `d-${i}` })),
+      Array.from({ length: 200 }, (_, i) =>
+        post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': `d-${i}` }),
+      ),
     );
     expect(responses.every((response) => response.status === 202)).toBe(true);
     expect(await t.stores.deliveries.list({ limit: 500 })).toHaveLength(200);
@@ -89,7 +93,10 @@ describe('POST /hook with real recorded deliveries', () => {
     };
     const response = await post(t, body, headers);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ignored', reason: 'issue events do not start builds' });
+    expect(await response.json()).toMatchObject({
+      status: 'ignored',
+      reason: 'issue events do not start builds',
+    });
     expect((await t.stores.deliveries.findByDeliveryId('issue-1'))?.status).toBe('ignored');
     expect((await post(t, body, headers)).status).toBe(200);
   });
@@ -112,7 +119,11 @@ describe('POST /hook with real recorded deliveries', () => {
     expect((await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'c1' })).status).toBe(202);
     const repo = (await t.stores.repos.findByGogsId(6))!;
     await t.stores.repos.update(repo.id, { hookSecret: t.cipher.encrypt('two') });
-    const resigned = { ...recordedHeaders, 'X-Gogs-Delivery': 'c2', 'X-Gogs-Signature': signGogsPayload(signedBody, 'two') };
+    const resigned = {
+      ...recordedHeaders,
+      'X-Gogs-Delivery': 'c2',
+      'X-Gogs-Signature': signGogsPayload(signedBody, 'two'),
+    };
     expect((await post(t, signedBody, resigned)).status).toBe(202);
     const stale = { ...recordedHeaders, 'X-Gogs-Delivery': 'c3' };
     expect((await post(t, signedBody, stale)).status).toBe(401);

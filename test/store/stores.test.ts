@@ -45,7 +45,9 @@ describe('stores on a freshly migrated libSQL file', () => {
       const { createClient } = await import('@libsql/client');
       const client = createClient({ url: stores.url });
       const result = await client.execute('PRAGMA journal_mode');
-      const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+      const tables = await client.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+      );
       client.close();
       expect(tables.rows.map((row) => row.name)).toEqual(
         expect.arrayContaining(['branch_heads', 'deliveries', 'repos', '__drizzle_migrations']),
@@ -67,7 +69,9 @@ describe('stores on a freshly migrated libSQL file', () => {
   it('refuses an update from a stale version', async () => {
     const repo = await stores.repos.upsertFacts(facts);
     await stores.repos.update(repo.id, { active: true }, repo.version);
-    await expect(stores.repos.update(repo.id, { trusted: true }, repo.version)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(stores.repos.update(repo.id, { trusted: true }, repo.version)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     await expect(stores.repos.update(9999, { trusted: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -107,6 +111,8 @@ describe('stores on a freshly migrated libSQL file', () => {
     const pending = stores.deliveries.record(delivery('last', repo.id));
     await stores.deliveries.close();
     expect(await pending).toBe('stored');
-    await expect(stores.deliveries.record(delivery('late', repo.id))).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    await expect(stores.deliveries.record(delivery('late', repo.id))).rejects.toMatchObject({
+      code: 'STORE_FAILED',
+    });
   });
 });

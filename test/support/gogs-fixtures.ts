@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The recorded real Gogs payloads and replies in ../shared/examples/gogs/ (read in place, never copied). */
@@ -22,5 +22,11 @@ export function webhookFixtureNames(): string[] {
 }
 
 function isPayload(name: string): boolean {
-  return name.endsWith('.json') && !name.startsWith('api_') && !name.startsWith('_') && !name.includes('headers') && !name.includes('openapi');
+  return (
+    name.endsWith('.json') &&
+    !name.startsWith('api_') &&
+    !name.startsWith('_') &&
+    !name.includes('headers') &&
+    !name.includes('openapi')
+  );
 }

@@ -41,7 +41,12 @@ export async function createHookTestApp(options: { maxHookBodyBytes?: number } =
     advance(ms: number) {
       now += ms;
     },
-    async enableRepo(fields: { gogsId: number; fullName: string; secret: string; active?: boolean }): Promise<Repo> {
+    async enableRepo(fields: {
+      gogsId: number;
+      fullName: string;
+      secret: string;
+      active?: boolean;
+    }): Promise<Repo> {
       const [owner, name] = fields.fullName.split('/') as [string, string];
       const repo = await stores.repos.upsertFacts({
         gogsId: fields.gogsId,
@@ -53,7 +58,10 @@ export async function createHookTestApp(options: { maxHookBodyBytes?: number } =
         cloneUrl: '',
         htmlUrl: '',
       });
-      return stores.repos.update(repo.id, { active: fields.active ?? true, hookSecret: cipher.encrypt(fields.secret) });
+      return stores.repos.update(repo.id, {
+        active: fields.active ?? true,
+        hookSecret: cipher.encrypt(fields.secret),
+      });
     },
     dispose: () => stores.dispose(),
   };

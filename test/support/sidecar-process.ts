@@ -15,10 +15,18 @@ export interface SidecarProcess {
 }
 
 /** Runs `drone-gogs serve` as its own process (the real CLI) and waits until it says where it listens. */
-export async function startSidecarProcess(options: { cwd: string; env?: Record<string, string> }): Promise<SidecarProcess> {
+export async function startSidecarProcess(options: {
+  cwd: string;
+  env?: Record<string, string>;
+}): Promise<SidecarProcess> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, DRONE_GOGS_LISTEN: '127.0.0.1:0', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: options.cwd,
+      DRONE_GOGS_LISTEN: '127.0.0.1:0',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openStores, type Stores } from '../../sidecar/store/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 

@@ -5,8 +5,19 @@ import { diagnoseHookUrl, gatherHookUrlFacts, isLocalNetworkAddress } from '../.
 
 const reachedDroneGogs = { reached: true as const, status: 200, location: null, isDroneGogs: true };
 
-function diagnose(url: string, addresses: string[], overrides: Partial<Parameters<typeof diagnoseHookUrl>[0]> = {}) {
-  return diagnoseHookUrl({ url: new URL(url), addresses, probe: reachedDroneGogs, expectTls: true, allowHttp: false, ...overrides });
+function diagnose(
+  url: string,
+  addresses: string[],
+  overrides: Partial<Parameters<typeof diagnoseHookUrl>[0]> = {},
+) {
+  return diagnoseHookUrl({
+    url: new URL(url),
+    addresses,
+    probe: reachedDroneGogs,
+    expectTls: true,
+    allowHttp: false,
+    ...overrides,
+  });
 }
 
 describe('isLocalNetworkAddress (what Gogs refuses without LOCAL_NETWORK_ALLOWLIST)', () => {
@@ -27,9 +38,12 @@ describe('isLocalNetworkAddress (what Gogs refuses without LOCAL_NETWORK_ALLOWLI
     expect(isLocalNetworkAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '100.128.0.1', '2001:db8::1', '::ffff:8.8.8.8', 'not-an-ip'])('%s is not', (address) => {
-    expect(isLocalNetworkAddress(address)).toBe(false);
-  });
+  it.each(['8.8.8.8', '172.32.0.1', '100.128.0.1', '2001:db8::1', '::ffff:8.8.8.8', 'not-an-ip'])(
+    '%s is not',
+    (address) => {
+      expect(isLocalNetworkAddress(address)).toBe(false);
+    },
+  );
 });
 
 describe('diagnoseHookUrl', () => {
@@ -89,7 +103,12 @@ describe('gatherHookUrlFacts against real loopback servers', () => {
     });
     try {
       const facts = await gatherHookUrlFacts(`${server.url}/hook`, { expectTls: false, allowHttp: false });
-      expect(facts.probe).toEqual({ reached: true, status: 302, location: 'https://elsewhere.example/hook', isDroneGogs: false });
+      expect(facts.probe).toEqual({
+        reached: true,
+        status: 302,
+        location: 'https://elsewhere.example/hook',
+        isDroneGogs: false,
+      });
       expect(diagnoseHookUrl(facts).map((f) => f.severity)).toEqual(['warning', 'error']);
     } finally {
       server.close();
@@ -98,11 +117,15 @@ describe('gatherHookUrlFacts against real loopback servers', () => {
 
   it('recognises drone-gogs behind the URL, and a refused connection', async () => {
     const server = await serve((_, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"service":"drone-gogs","hook":"ready"}');
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"service":"drone-gogs","hook":"ready"}');
     });
     const url = `${server.url}/hook`;
     try {
-      expect((await gatherHookUrlFacts(url, { expectTls: false, allowHttp: false })).probe).toMatchObject({ isDroneGogs: true });
+      expect((await gatherHookUrlFacts(url, { expectTls: false, allowHttp: false })).probe).toMatchObject({
+        isDroneGogs: true,
+      });
     } finally {
       server.close();
     }

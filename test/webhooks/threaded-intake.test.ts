@@ -24,7 +24,10 @@ describe('the intake thread', () => {
       cloneUrl: '',
       htmlUrl: '',
     });
-    const delivery = (deliveryId: string, signed: Uint8Array = fixtureBytes('push_signed.json')): VerifiedDelivery => ({
+    const delivery = (
+      deliveryId: string,
+      signed: Uint8Array = fixtureBytes('push_signed.json'),
+    ): VerifiedDelivery => ({
       deliveryId,
       event: 'push',
       repoId: repo.id,

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { runCli } from '../../sidecar/cli.ts';
+import { loadConfig } from '../../sidecar/config/index.ts';
+import { startSidecar } from '../../sidecar/main.ts';
+import { createLogger } from '../../sidecar/telemetry/index.ts';
+import { type GogsDouble, type GogsDoubleOptions, startGogsDouble } from './gogs-double/index.ts';
+import { makeTempDir } from './temp-dir.ts';
+
+/**
+ * The set-up an admin has: the Gogs test double with a user `alice` who owns `alice/app`, and the sidecar
+ * serving on loopback beside it. `cli(...)` runs `drone-gogs` commands with the same environment, in process.
+ */
+export async function startSidecarBesideGogs(
+  options: { gogs?: GogsDoubleOptions; env?: Record<string, string>; tokenOf?: 'alice' | 'bob' } = {},
+) {
+  const dir = await makeTempDir('drone-gogs-beside-');
+  const gogs: GogsDouble = await startGogsDouble(options.gogs);
+  const alice = gogs.addUser({ username: 'alice', password: 'alice-password' });
+  const bob = gogs.addUser({ username: 'bob', password: 'bob-password' });
+  const repo = await gogs.createRepo({ owner: 'alice', name: 'app', files: { 'README.md': 'app\n' } });
+  gogs.addCollaborator({ owner: 'alice', name: 'app', username: 'bob', level: 'write' });
+
+  const baseEnv: Record<string, string> = {
+    DRONE_GOGS_DATA_DIR: join(dir.path, 'data'),
+    DRONE_GOGS_GOGS_URL: gogs.url,
+    DRONE_GOGS_GOGS_TOKEN: options.tokenOf === 'bob' ? bob.token : alice.token,
+    DRONE_GOGS_LISTEN: '127.0.0.1:0',
+    DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '0',
+    ...options.env,
+  };
+  const logLines: string[] = [];
+  const sidecar = await startSidecar(
+    loadConfig(baseEnv, dir.path),
+    createLogger({ format: 'text', level: 'debug', write: (line) => logLines.push(line) }),
+  );
+  const env: Record<string, string> = { DRONE_GOGS_HOOK_URL: `${sidecar.url}/hook`, ...baseEnv };
+
+  return {
+    gogs,
+    sidecar,
+    gogsRepoId: repo.id,
+    env,
+    logLines,
+    async cli(...args: string[]) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(args, {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: (text) => {
+          stderr += text;
+        },
+        env,
+        cwd: dir.path,
+        isTTY: false,
+      });
+      return { code, stdout, stderr };
+    },
+    async dispose() {
+      await sidecar.stop();
+      await gogs.close();
+      await dir.remove();
+    },
+  };
+}
+
+export type SidecarBesideGogs = Awaited<ReturnType<typeof startSidecarBesideGogs>>;
