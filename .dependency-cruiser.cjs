@@ -25,7 +25,8 @@ module.exports = {
     },
     {
       name: 'entry-points-are-not-imported',
-      comment: 'Only cli.ts and its commands reach the composition root; nothing imports cli.ts or http/ internals.',
+      comment:
+        'Only cli.ts and its commands reach the composition root; nothing imports cli.ts or http/ internals.',
       severity: 'error',
       from: { path: '^sidecar/', pathNot: '^sidecar/(cli\\.ts|commands/)' },
       to: { path: '^sidecar/(main\\.ts|cli\\.ts|commands/)' },

@@ -13,7 +13,9 @@ if (major > 22 || (major === 22 && minor >= 18)) {
 } else {
   const bundled = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(bundled)) {
-    console.error(`drone-gogs needs Node >= 22.18 (found ${process.versions.node}); run \`npm install\` first.`);
+    console.error(
+      `drone-gogs needs Node >= 22.18 (found ${process.versions.node}); run \`npm install\` first.`,
+    );
     process.exit(1);
   }
   const child = spawnSync(bundled, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from './core/index.ts';
-import { openStores } from './store/index.ts';
+import { type DatabaseOptions, openStores } from './store/index.ts';
 import { createDeliveryIntake, type IntakeReply, type IntakeRequest } from './webhooks/index.ts';
 
 const port = parentPort;

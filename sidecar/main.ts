@@ -5,7 +5,7 @@ import { AppError, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
 import { createSecretCipher } from './secrets/index.ts';
-import { openStores } from './store/index.ts';
+import { openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import {
   createDeliveryIntake,
@@ -37,6 +37,7 @@ export async function openServices(config: Config, logger: Logger) {
     url: config.database.url,
     authToken: config.database.authToken,
     sync: config.database.sync,
+    backgroundCheckpoints: config.database.isLocalFile,
   });
   const clock = systemClock;
   const cipher = createSecretCipher(secretKey.key);
@@ -133,6 +134,9 @@ export async function startSidecar(config: Config, logger: Logger): Promise<Runn
     },
     version: VERSION,
   });
+  const stopCheckpoints = config.database.isLocalFile
+    ? startWalCheckpointer({ url: config.database.url, logger })
+    : async () => {};
   const server = await serveHttp(app, config.listen);
   const stopReconciling = services.gogs ? scheduleReconciliation(services) : () => {};
   let stopping: Promise<void> | null = null;
@@ -144,6 +148,7 @@ export async function startSidecar(config: Config, logger: Logger): Promise<Runn
         stopReconciling();
         await server.close();
         await services.close();
+        await stopCheckpoints();
       })();
       return stopping;
     },

@@ -32,8 +32,11 @@ export const settings = {
   dataDir: { env: 'DATA_DIR', schema: z.string().min(1).default('./data') },
   databaseUrl: { env: 'DATABASE_URL', schema: databaseUrl.optional() },
   databaseAuthToken: { env: 'DATABASE_AUTH_TOKEN', schema: z.string().min(1).optional(), secret: true },
-  /** `full` syncs every commit to disk (safe on power loss); `normal` survives a process crash only. */
-  databaseSync: { env: 'DATABASE_SYNC', schema: z.enum(['full', 'normal']).default('full') },
+  /**
+   * `normal` (WAL): a commit survives the process dying at any moment; a power cut may drop the last few,
+   * which reconciliation finds again on Gogs. `full` fsyncs every commit, at several times the cost.
+   */
+  databaseSync: { env: 'DATABASE_SYNC', schema: z.enum(['full', 'normal']).default('normal') },
   gogsUrl: { env: 'GOGS_URL', schema: httpUrl.optional() },
   gogsToken: {
     env: 'GOGS_TOKEN',

@@ -1,21 +1,36 @@
 import { createBranchHeadStore } from './branch-head-store.ts';
 import { createDeliveryStore } from './delivery-store.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
 
 export { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
+export { startWalCheckpointer } from './wal-checkpointer.ts';
 
-/** Every store over one database, migrated. `close()` flushes pending writes, then closes the database. */
+/**
+ * Every store over one database, migrated. Deliveries to a local file are written through the native
+ * driver's prepared statement. `close()` flushes pending writes, then closes the database.
+ */
 export async function openStores(options: DatabaseOptions & { migrate?: boolean }) {
   const database = await openDatabase(options);
   if (options.migrate !== false) await migrateDatabase(database.db);
-  const deliveries = createDeliveryStore(database.db);
+  const native =
+    options.url.startsWith('file:') && options.url !== 'file::memory:'
+      ? createNativeDeliveryInserter({
+          url: options.url,
+          sync: options.sync ?? 'normal',
+          backgroundCheckpoints: options.backgroundCheckpoints ?? false,
+        })
+      : null;
+  const deliveries = createDeliveryStore(database.db, native ? createGroupCommit(native.insert) : undefined);
   return {
     repos: createRepoStore(database.db),
     deliveries,
     branchHeads: createBranchHeadStore(database.db),
     async close() {
       await deliveries.close();
+      native?.close();
       database.close();
     },
   };

@@ -14,6 +14,8 @@ export interface DatabaseOptions {
   authToken?: string | undefined;
   /** For local files: `full` fsyncs each commit, `normal` survives a process crash but not power loss. */
   sync?: 'full' | 'normal';
+  /** For local files: leave WAL checkpoints to the checkpoint thread (wal-checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface OpenDatabase {
@@ -43,8 +45,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     });
     if (isLocalFile) {
       await client.execute('PRAGMA journal_mode = WAL');
-      await client.execute(`PRAGMA synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+      await client.execute(`PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       await client.execute('PRAGMA busy_timeout = 5000');
+      if (options.backgroundCheckpoints) await client.execute('PRAGMA wal_autocheckpoint = 0');
     }
     await client.execute('PRAGMA foreign_keys = ON');
   } catch (cause) {

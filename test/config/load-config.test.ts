@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.database).toMatchObject({
       url: 'file:///srv/drone-gogs/data/drone-gogs.db',
       isLocalFile: true,
-      sync: 'full',
+      sync: 'normal',
     });
     expect(config.publicUrl).toBe('http://127.0.0.1:8080');
     expect(config.hookUrl).toBe('http://127.0.0.1:8080/hook');

@@ -1,0 +1,30 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../core/index.ts';
+
+/**
+ * Runs WAL checkpoints in their own thread for a local database file. Without it, the connection whose
+ * commit crosses the auto-checkpoint threshold copies megabytes and fsyncs inside that commit, and every
+ * delivery waiting on it waits too. Returns the function that stops it.
+ */
+export function startWalCheckpointer(options: {
+  url: string;
+  logger: Logger;
+  intervalMs?: number;
+}): () => Promise<void> {
+  const thread = new Worker(new URL('./wal-checkpoint-thread.ts', import.meta.url), {
+    workerData: { url: options.url, intervalMs: options.intervalMs ?? 200 },
+  });
+  thread.on('message', (message: { error: string }) =>
+    options.logger.warn(`store: WAL checkpoint failed: ${message.error}`),
+  );
+  thread.on('error', (error) =>
+    options.logger.error(`store: WAL checkpoint thread stopped: ${error.message}`),
+  );
+  thread.unref();
+  return async () => {
+    thread.ref();
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    thread.postMessage('stop');
+    await exited;
+  };
+}
