@@ -11,7 +11,7 @@ const port = parentPort;
 if (!port) throw new Error('intake-thread.ts runs only as a worker thread');
 
 const stores = await openStores({
-  ...(workerData as { url: string; sync: 'full' | 'normal' }),
+  ...(workerData as DatabaseOptions),
   migrate: false,
 });
 const intake = createDeliveryIntake({ deliveries: stores.deliveries, clock: systemClock });
