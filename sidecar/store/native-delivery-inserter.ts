@@ -17,11 +17,13 @@ const FIELDS = getTableConfig(deliveries)
  * again on every call, which costs several times the insert itself (../shared/reference/limits.md, surprise 3).
  * The statement is generated from the drizzle schema, so it cannot drift from the migrations.
  */
-export function createNativeDeliveryInserter(options: {
+export interface NativeInserterOptions {
   url: string;
   sync: 'full' | 'normal';
   backgroundCheckpoints: boolean;
-}): {
+}
+
+export function createNativeDeliveryInserter(options: NativeInserterOptions): {
   insert: DeliveryInserter;
   close(): void;
 } {

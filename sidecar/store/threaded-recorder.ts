@@ -1,26 +1,29 @@
-import type { Worker } from 'node:worker_threads';
-import { AppError } from '../core/index.ts';
-import type { DeliveryIntake, IntakeOutcome, VerifiedDelivery } from './intake.ts';
+import { Worker } from 'node:worker_threads';
+import { AppError, type NewDelivery } from '../core/index.ts';
+import type { DeliveryRecorder, RecordOutcome } from './group-commit.ts';
+import type { NativeInserterOptions } from './native-delivery-inserter.ts';
 
-/** The messages between the HTTP thread and the intake thread. */
-export type IntakeRequest = { id: number; deliveries: VerifiedDelivery[] } | { close: true };
-export type IntakeReply = { ready: true } | { id: number; outcomes: (IntakeOutcome | { error: string })[] };
+type Reply = { ready: true } | { id: number; outcomes: (RecordOutcome | { error: string })[] };
 
 interface Waiter {
-  resolve: (outcome: IntakeOutcome) => void;
+  resolve: (outcome: RecordOutcome) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * A DeliveryIntake run by a worker thread: SQLite is synchronous, so in the HTTP thread every commit's fsync
- * and every WAL checkpoint would stall all requests, and parsing 8 KB payloads would compete with them.
- * Deliveries go to the thread once per turn of the event loop, without waiting for earlier ones; each
- * resolves when the thread has stored it. A thread that dies fails what it held and is started again.
+ * Records deliveries through the writer thread (delivery-writer-thread.ts). SQLite is synchronous: on the
+ * HTTP thread every commit would stall every request. Rows go to the thread once per turn of the event loop,
+ * without waiting for earlier sends; each call resolves when its row is committed. A thread that dies fails
+ * the rows it held and is started again on next use.
  */
-export function createThreadedIntake(spawn: () => Worker): DeliveryIntake {
+export function createThreadedRecorder(
+  options: NativeInserterOptions,
+  spawn: () => Worker = () =>
+    new Worker(new URL('./delivery-writer-thread.ts', import.meta.url), { workerData: options }),
+): DeliveryRecorder {
   let worker: { thread: Worker; ready: Promise<void> } | null = null;
   const inFlight = new Map<number, Waiter[]>();
-  let batch: { deliveries: VerifiedDelivery[]; waiters: Waiter[] } | null = null;
+  let batch: { rows: NewDelivery[]; waiters: Waiter[] } | null = null;
   let nextId = 1;
   let closing: Promise<void> | null = null;
   let drained: (() => void) | null = null;
@@ -35,18 +38,17 @@ export function createThreadedIntake(spawn: () => Worker): DeliveryIntake {
   const start = () => {
     const thread = spawn();
     const ready = new Promise<void>((resolve, reject) => {
-      thread.on('message', (reply: IntakeReply) => {
+      thread.on('message', (reply: Reply) => {
         if ('ready' in reply) return resolve();
         settle(reply.id, (waiter, index) => {
           const outcome = reply.outcomes[index]!;
-          if ('error' in outcome)
-            waiter.reject(new AppError('STORE_FAILED', `cannot store the delivery: ${outcome.error}`));
-          else waiter.resolve(outcome);
+          if (typeof outcome === 'string') waiter.resolve(outcome);
+          else waiter.reject(new AppError('STORE_FAILED', `cannot store the delivery: ${outcome.error}`));
         });
       });
       const died = (cause: unknown) => {
         if (worker?.thread === thread) worker = null;
-        const error = new AppError('STORE_FAILED', 'the intake thread stopped', { cause });
+        const error = new AppError('STORE_FAILED', 'the delivery writer thread stopped', { cause });
         reject(error);
         for (const id of [...inFlight.keys()]) settle(id, (waiter) => waiter.reject(error));
       };
@@ -66,21 +68,21 @@ export function createThreadedIntake(spawn: () => Worker): DeliveryIntake {
       worker ??= start();
       const current = worker;
       await current.ready;
-      current.thread.postMessage({ id, deliveries: sending.deliveries } satisfies IntakeRequest);
+      current.thread.postMessage({ id, rows: sending.rows });
     } catch (error) {
       settle(id, (waiter) => waiter.reject(error));
     }
   };
 
   return {
-    take(delivery) {
-      if (closing) return Promise.reject(new AppError('STORE_FAILED', 'the delivery intake is closed'));
-      return new Promise<IntakeOutcome>((resolve, reject) => {
+    record(delivery) {
+      if (closing) return Promise.reject(new AppError('STORE_FAILED', 'the delivery store is closed'));
+      return new Promise<RecordOutcome>((resolve, reject) => {
         if (!batch) {
-          batch = { deliveries: [], waiters: [] };
+          batch = { rows: [], waiters: [] };
           setImmediate(send);
         }
-        batch.deliveries.push(delivery);
+        batch.rows.push(delivery);
         batch.waiters.push({ resolve, reject });
       });
     },
@@ -91,7 +93,7 @@ export function createThreadedIntake(spawn: () => Worker): DeliveryIntake {
         const { thread } = worker;
         worker = null;
         const exited = new Promise((resolve) => thread.once('exit', resolve));
-        thread.postMessage({ close: true } satisfies IntakeRequest);
+        thread.postMessage({ close: true });
         await exited;
       })();
       return closing;
