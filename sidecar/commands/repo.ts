@@ -55,7 +55,7 @@ export const repoCommand: Command = async (args, io) => {
       });
     case 'list':
       return withServices(io, async (services) => {
-        const repos = await services.registrar().list();
+        const repos = await services.stores.repos.list();
         if (values.json) io.stdout(`${JSON.stringify(repos.map(publicView), null, 2)}\n`);
         else io.stdout(formatTable(repos));
         return 0;

@@ -223,8 +223,6 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
       }
       return rotated;
     },
-
-    list: () => repos.list(),
   };
 }
 

@@ -128,6 +128,27 @@ describe('reconciliation', () => {
     expect(JSON.parse(synthetic!.body).before).toBe('0'.repeat(40));
   });
 
+  it('runs by itself inside the serving sidecar, every interval', async () => {
+    t = await startSidecarBesideGogs({
+      gogs: { localNetworkAllowlist: [] },
+      env: { DRONE_GOGS_RECONCILE_GRACE_SECONDS: '0', DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '1' },
+    });
+    await t.cli('repo', 'enable', 'alice/app');
+    const push = await t.gogs.pushCommit({
+      owner: 'alice',
+      name: 'app',
+      branch: 'master',
+      files: { w: '1' },
+      message: 'lost',
+    });
+    const deadline = Date.now() + 10_000;
+    while ((await deliveries()).length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await deliveries()).map((delivery) => [delivery.after, delivery.synthetic])).toEqual([
+      [push.sha, true],
+    ]);
+  });
+
   it('reports a repository it cannot check, and goes on with the others', async () => {
     t = await startSidecarBesideGogs();
     await t.cli('repo', 'enable', 'alice/app');
