@@ -3,3 +3,4 @@ export * from './gogs-client.ts';
 export * from './hook-event.ts';
 export * from './store.ts';
 export * from './telemetry.ts';
+export * from './plan.ts';

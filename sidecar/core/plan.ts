@@ -143,8 +143,15 @@ export interface PlanStep {
   /** Container entrypoint and command; empty arrays mean the image's own. */
   entrypoint: string[];
   command: string[];
-  /** Static environment, final for this step (empty values already dropped, as Drone does). */
+  /**
+   * The step's own variables (its `environment`, PLUGIN_* settings, DRONE_SCRIPT, DRONE_STEP_NAME/NUMBER), set
+   * over {@link PlanStage.environment}. The container's environment is: the stage's, minus
+   * {@link PlanStep.unsetVariables}, plus these, then the secrets. Values are never empty (Drone drops those).
+   */
   environment: Record<string, string>;
+  /** Stage variables this step removes by setting them to '' (Drone does not pass empty variables). */
+  unsetVariables: string[];
+  /** Applied last: a secret wins over a variable of the same name, as in Docker with Drone's env order. */
   secrets: SecretRef[];
   runPolicy: RunPolicy;
   errorPolicy: ErrorPolicy;
@@ -191,6 +198,12 @@ export interface PlanStage {
   initialStatus: 'pending' | 'waiting_on_dependencies' | 'blocked';
   /** Where the repository lives in every container: the workspace volume is mounted at `base`, work runs in `full`. */
   workspace: { base: string; path: string; full: string };
+  /**
+   * Variables every step of the stage gets, already layered as Drone does (runner globals, build parameters,
+   * pipeline `environment`, proxy, DRONE_* / CI_*, git identity, workspace) with empty values dropped. Build and
+   * stage variables are final: a step cannot override them (Drone re-applies them when a step starts).
+   */
+  environment: Record<string, string>;
   clone: { disabled: boolean; depth: number; retries: number; skipVerify: boolean; trace: boolean };
   /** Clone, services, then steps: the spec order Drone uses for numbering and serial dependencies. */
   steps: PlanStep[];

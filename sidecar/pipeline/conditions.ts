@@ -8,7 +8,7 @@
  * Drone's open-source server and runner; here it is evaluated when the changed files are known (the behaviour
  * of the drone-convert-pathschanged extension) and matches when they are not.
  */
-import type { BuildContext, RunPolicy } from '../core/plan.ts';
+import type { BuildContext, RunPolicy } from '../core/index.ts';
 import type { Condition, ConditionKey, Conditions } from './document.ts';
 import { isEmptyCondition } from './document.ts';
 import { matchGlob } from './glob.ts';
@@ -31,11 +31,17 @@ export interface ConditionCheck {
   check: (conditions: Conditions, context: BuildContext) => string | undefined;
 }
 
-function valueCheck(key: ConditionKey, value: (context: BuildContext) => string, label: string): ConditionCheck {
+function valueCheck(
+  key: ConditionKey,
+  value: (context: BuildContext) => string,
+  label: string,
+): ConditionCheck {
   return {
     name: key,
     check: (conditions, context) =>
-      conditionMatches(conditions[key], value(context)) ? undefined : `does not match ${label} "${value(context)}"`,
+      conditionMatches(conditions[key], value(context))
+        ? undefined
+        : `does not match ${label} "${value(context)}"`,
   };
 }
 
@@ -95,7 +101,10 @@ export function firstMismatch(
  * A step's run policy (drone-runner-docker util.go): from `when.status` (no status: on-success; matching both
  * success and failure: always; failure: on-failure), then `never` when another `when` key does not match.
  */
-export function stepRunPolicy(when: Conditions, context: BuildContext): { policy: RunPolicy; reason?: string } {
+export function stepRunPolicy(
+  when: Conditions,
+  context: BuildContext,
+): { policy: RunPolicy; reason?: string } {
   const mismatch = firstMismatch(WHEN_CHECKS, when, context);
   if (mismatch !== undefined) return { policy: 'never', reason: mismatch };
   return { policy: statusRunPolicy(when.status) };

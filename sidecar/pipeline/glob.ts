@@ -63,7 +63,8 @@ function matchComponents(patterns: string[], names: string[]): boolean {
       }
       return false;
     }
-    if (!matchComponent(Array.from(patterns[patternIndex] ?? ''), Array.from(names[nameIndex] ?? ''))) return false;
+    if (!matchComponent(Array.from(patterns[patternIndex] ?? ''), Array.from(names[nameIndex] ?? '')))
+      return false;
     patternIndex++;
     nameIndex++;
   }

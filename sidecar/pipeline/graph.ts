@@ -87,6 +87,8 @@ export function orderSteps(specOrder: readonly GraphNode[], cloneEnabled: boolea
   return specOrder.map((step) => ({
     name: step.name,
     dependsOn:
-      !userStepNamedClone && step.dependsOn.length === 1 && step.dependsOn[0] === 'clone' ? [] : [...step.dependsOn],
+      !userStepNamedClone && step.dependsOn.length === 1 && step.dependsOn[0] === 'clone'
+        ? []
+        : [...step.dependsOn],
   }));
 }

@@ -25,6 +25,8 @@ export interface LintOptions {
 
 interface LintRule {
   name: string;
+  /** `file` rules relate documents to each other; `pipeline` rules look at one pipeline at a time. */
+  scope: 'file' | 'pipeline';
   check: (file: ParsedFile, options: LintOptions) => Problem[];
 }
 
@@ -41,14 +43,30 @@ const KNOWN_FAILURE = new Set(['', 'ignore', 'fast', 'fast-fail', 'fail-fast', '
 const KNOWN_PULL = new Set(['', 'default', 'always', 'if-not-exists', 'never']);
 const MAX_STEP_NAME = 100;
 
-function at(document: ParsedDocument, path: string, severity: Severity, rule: string, message: string): Problem {
+function at(
+  document: ParsedDocument,
+  path: string,
+  severity: Severity,
+  rule: string,
+  message: string,
+): Problem {
   return { severity, rule, message, ...document.positionOf(path), path, document: document.index };
 }
 
 function dockerPipelines(file: ParsedFile): DockerPipeline[] {
   return file.documents.flatMap((document) =>
-    isPipeline(document.resource) && isDockerType(document.resource) ? [{ document, pipeline: document.resource }] : [],
+    isPipeline(document.resource) && isDockerType(document.resource)
+      ? [{ document, pipeline: document.resource }]
+      : [],
   );
+}
+
+/** Self-dependencies have their own message; cycles are reported for longer loops only. */
+function withoutSelfDependency(node: { name: string; dependsOn: string[] }): {
+  name: string;
+  dependsOn: string[];
+} {
+  return { name: node.name, dependsOn: node.dependsOn.filter((dependency) => dependency !== node.name) };
 }
 
 function describePipeline(pipeline: Pipeline): string {
@@ -58,13 +76,18 @@ function describePipeline(pipeline: Pipeline): string {
 /** Steps in Drone's spec order (services first), each with its path in the document. */
 function containers(pipeline: Pipeline): { step: Step; path: string; role: 'service' | 'step' }[] {
   return [
-    ...pipeline.services.map((step, index) => ({ step, path: `services[${index}]`, role: 'service' as const })),
+    ...pipeline.services.map((step, index) => ({
+      step,
+      path: `services[${index}]`,
+      role: 'service' as const,
+    })),
     ...pipeline.steps.map((step, index) => ({ step, path: `steps[${index}]`, role: 'step' as const })),
   ];
 }
 
 const pipelineNames: LintRule = {
   name: 'pipeline-names',
+  scope: 'file',
   check: (file) => {
     const problems: Problem[] = [];
     const seen = new Map<string, ParsedDocument>();
@@ -93,6 +116,7 @@ const pipelineNames: LintRule = {
 
 const pipelineDependencies: LintRule = {
   name: 'pipeline-dependencies',
+  scope: 'file',
   check: (file) => {
     const problems: Problem[] = [];
     const pipelines = file.documents.flatMap((document) =>
@@ -105,9 +129,25 @@ const pipelineDependencies: LintRule = {
       pipeline.dependsOn.forEach((dependency, index) => {
         const path = `depends_on[${index}]`;
         if (dependency === pipeline.name) {
-          problems.push(at(document, path, 'error', 'pipeline-self-dependency', `${describePipeline(pipeline)} depends on itself`));
+          problems.push(
+            at(
+              document,
+              path,
+              'error',
+              'pipeline-self-dependency',
+              `${describePipeline(pipeline)} depends on itself`,
+            ),
+          );
         } else if (!all.has(dependency)) {
-          problems.push(at(document, path, 'error', 'unknown-pipeline-dependency', `depends_on names an unknown pipeline "${dependency}"`));
+          problems.push(
+            at(
+              document,
+              path,
+              'error',
+              'unknown-pipeline-dependency',
+              `depends_on names an unknown pipeline "${dependency}"`,
+            ),
+          );
         } else if (!declared.has(dependency)) {
           problems.push(
             at(
@@ -121,10 +161,18 @@ const pipelineDependencies: LintRule = {
         }
       });
     }
-    const cycle = findCycle(pipelines.map(({ pipeline }) => pipeline));
+    const cycle = findCycle(pipelines.map(({ pipeline }) => withoutSelfDependency(pipeline)));
     const first = pipelines.find(({ pipeline }) => pipeline.name === cycle?.[0]);
     if (cycle !== null && first !== undefined) {
-      problems.push(at(first.document, 'depends_on', 'error', 'pipeline-cycle', `pipeline dependency cycle: ${cycle.join(' -> ')}`));
+      problems.push(
+        at(
+          first.document,
+          'depends_on',
+          'error',
+          'pipeline-cycle',
+          `pipeline dependency cycle: ${cycle.join(' -> ')}`,
+        ),
+      );
     }
     return problems;
   },
@@ -132,6 +180,7 @@ const pipelineDependencies: LintRule = {
 
 const ignoredPipelines: LintRule = {
   name: 'ignored-pipelines',
+  scope: 'file',
   check: (file) =>
     file.documents.flatMap((document) => {
       const resource = document.resource;
@@ -150,16 +199,25 @@ const ignoredPipelines: LintRule = {
 
 const platform: LintRule = {
   name: 'platform',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) => {
       const problems: Problem[] = [];
       const { os, arch } = pipeline.platform;
       if (os !== '' && !SUPPORTED_OS.has(os)) {
-        problems.push(at(document, 'platform.os', 'error', 'unsupported-os', `unsupported os "${os}" (linux or windows)`));
+        problems.push(
+          at(document, 'platform.os', 'error', 'unsupported-os', `unsupported os "${os}" (linux or windows)`),
+        );
       }
       if (arch !== '' && !SUPPORTED_ARCH.has(arch)) {
         problems.push(
-          at(document, 'platform.arch', 'error', 'unsupported-arch', `unsupported architecture "${arch}" (${[...SUPPORTED_ARCH].join(', ')})`),
+          at(
+            document,
+            'platform.arch',
+            'error',
+            'unsupported-arch',
+            `unsupported architecture "${arch}" (${[...SUPPORTED_ARCH].join(', ')})`,
+          ),
         );
       }
       return problems;
@@ -168,6 +226,7 @@ const platform: LintRule = {
 
 const stepNames: LintRule = {
   name: 'step-names',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) => {
       const problems: Problem[] = [];
@@ -179,12 +238,26 @@ const stepNames: LintRule = {
           continue;
         }
         if (step.name.length > MAX_STEP_NAME) {
-          problems.push(at(document, `${path}.name`, 'error', 'step-name-too-long', `step names are limited to ${MAX_STEP_NAME} characters`));
+          problems.push(
+            at(
+              document,
+              `${path}.name`,
+              'error',
+              'step-name-too-long',
+              `step names are limited to ${MAX_STEP_NAME} characters`,
+            ),
+          );
         }
         const previous = seen.get(step.name);
         if (previous !== undefined) {
           problems.push(
-            at(document, `${path}.name`, 'error', 'duplicate-step-name', `duplicate step name "${step.name}" (same as ${previous})`),
+            at(
+              document,
+              `${path}.name`,
+              'error',
+              'duplicate-step-name',
+              `duplicate step name "${step.name}" (same as ${previous})`,
+            ),
           );
         } else seen.set(step.name, `the ${role} on line ${document.positionOf(`${path}.name`).line}`);
       }
@@ -194,6 +267,7 @@ const stepNames: LintRule = {
 
 const stepImages: LintRule = {
   name: 'step-images',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) =>
       containers(pipeline).flatMap(({ step, path, role }) =>
@@ -206,6 +280,7 @@ const stepImages: LintRule = {
 
 const stepDependencies: LintRule = {
   name: 'step-dependencies',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) => {
       const problems: Problem[] = [];
@@ -216,7 +291,15 @@ const stepDependencies: LintRule = {
         step.dependsOn.forEach((dependency, index) => {
           const dependencyPath = `${path}.depends_on[${index}]`;
           if (dependency === step.name) {
-            problems.push(at(document, dependencyPath, 'error', 'step-self-dependency', `step "${step.name}" depends on itself`));
+            problems.push(
+              at(
+                document,
+                dependencyPath,
+                'error',
+                'step-self-dependency',
+                `step "${step.name}" depends on itself`,
+              ),
+            );
           } else if (!earlier.has(dependency)) {
             const later = names.has(dependency);
             problems.push(
@@ -234,28 +317,38 @@ const stepDependencies: LintRule = {
         });
         earlier.add(step.name);
       }
-      const cycle = findCycle(all.map(({ step }) => step));
+      const cycle = findCycle(all.map(({ step }) => withoutSelfDependency(step)));
       if (cycle !== null) {
         const first = all.find(({ step }) => step.name === cycle[0]);
-        problems.push(at(document, first?.path ?? 'steps', 'error', 'step-cycle', `step dependency cycle: ${cycle.join(' -> ')}`));
+        problems.push(
+          at(
+            document,
+            first?.path ?? 'steps',
+            'error',
+            'step-cycle',
+            `step dependency cycle: ${cycle.join(' -> ')}`,
+          ),
+        );
       }
       return problems;
     }),
 };
 
 /** What untrusted repositories may not use (drone-runner-docker linter), field by field. */
-const TRUSTED_ONLY_STEP_SETTINGS: readonly { field: string; uses: (step: Step) => boolean; what: string }[] = [
-  { field: 'privileged', uses: (step) => step.privileged, what: 'enable privileged mode' },
-  { field: 'devices', uses: (step) => step.devices.length > 0, what: 'mount devices' },
-  { field: 'dns', uses: (step) => step.dns.length > 0, what: 'configure dns' },
-  { field: 'dns_search', uses: (step) => step.dnsSearch.length > 0, what: 'configure dns_search' },
-  { field: 'extra_hosts', uses: (step) => step.extraHosts.length > 0, what: 'configure extra_hosts' },
-  { field: 'network_mode', uses: (step) => step.networkMode !== '', what: 'configure network_mode' },
-  { field: 'shm_size', uses: (step) => step.shmSize > 0, what: 'configure shm_size' },
-];
+const TRUSTED_ONLY_STEP_SETTINGS: readonly { field: string; uses: (step: Step) => boolean; what: string }[] =
+  [
+    { field: 'privileged', uses: (step) => step.privileged, what: 'enable privileged mode' },
+    { field: 'devices', uses: (step) => step.devices.length > 0, what: 'mount devices' },
+    { field: 'dns', uses: (step) => step.dns.length > 0, what: 'configure dns' },
+    { field: 'dns_search', uses: (step) => step.dnsSearch.length > 0, what: 'configure dns_search' },
+    { field: 'extra_hosts', uses: (step) => step.extraHosts.length > 0, what: 'configure extra_hosts' },
+    { field: 'network_mode', uses: (step) => step.networkMode !== '', what: 'configure network_mode' },
+    { field: 'shm_size', uses: (step) => step.shmSize > 0, what: 'configure shm_size' },
+  ];
 
 const trustedSettings: LintRule = {
   name: 'trusted-settings',
+  scope: 'pipeline',
   check: (file, options) => {
     if (options.trusted) return [];
     return dockerPipelines(file).flatMap(({ document, pipeline }) => {
@@ -264,18 +357,38 @@ const trustedSettings: LintRule = {
         for (const setting of TRUSTED_ONLY_STEP_SETTINGS) {
           if (setting.uses(step)) {
             problems.push(
-              at(document, `${path}.${setting.field}`, 'error', 'untrusted-repository', `untrusted repositories cannot ${setting.what}`),
+              at(
+                document,
+                `${path}.${setting.field}`,
+                'error',
+                'untrusted-repository',
+                `untrusted repositories cannot ${setting.what}`,
+              ),
             );
           }
         }
       }
       pipeline.volumes.forEach((volume, index) => {
         if (volume.host !== null) {
-          problems.push(at(document, `volumes[${index}].host`, 'error', 'untrusted-repository', 'untrusted repositories cannot mount host volumes'));
+          problems.push(
+            at(
+              document,
+              `volumes[${index}].host`,
+              'error',
+              'untrusted-repository',
+              'untrusted repositories cannot mount host volumes',
+            ),
+          );
         }
         if (volume.temp?.medium === 'memory') {
           problems.push(
-            at(document, `volumes[${index}].temp`, 'error', 'untrusted-repository', 'untrusted repositories cannot mount in-memory volumes'),
+            at(
+              document,
+              `volumes[${index}].temp`,
+              'error',
+              'untrusted-repository',
+              'untrusted repositories cannot mount in-memory volumes',
+            ),
           );
         }
       });
@@ -286,6 +399,7 @@ const trustedSettings: LintRule = {
 
 const volumes: LintRule = {
   name: 'volumes',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) => {
       const problems: Problem[] = [];
@@ -293,11 +407,25 @@ const volumes: LintRule = {
       pipeline.volumes.forEach((volume, index) => {
         const path = `volumes[${index}]`;
         if (RESERVED_VOLUMES.has(volume.name)) {
-          problems.push(at(document, `${path}.name`, 'error', 'reserved-volume-name', `volume name "${volume.name}" is reserved`));
+          problems.push(
+            at(
+              document,
+              `${path}.name`,
+              'error',
+              'reserved-volume-name',
+              `volume name "${volume.name}" is reserved`,
+            ),
+          );
         }
         if (volume.temp === null && volume.host === null) {
           problems.push(
-            at(document, path, 'warning', 'empty-volume', `volume "${volume.name}" has neither temp nor host; Drone skips it`),
+            at(
+              document,
+              path,
+              'warning',
+              'empty-volume',
+              `volume "${volume.name}" has neither temp nor host; Drone skips it`,
+            ),
           );
         }
       });
@@ -305,7 +433,15 @@ const volumes: LintRule = {
         step.volumes.forEach((mount, index) => {
           const mountPath = `${path}.volumes[${index}]`;
           if (RESERVED_VOLUMES.has(mount.name)) {
-            problems.push(at(document, `${mountPath}.name`, 'error', 'reserved-volume-name', `volume name "${mount.name}" is reserved`));
+            problems.push(
+              at(
+                document,
+                `${mountPath}.name`,
+                'error',
+                'reserved-volume-name',
+                `volume name "${mount.name}" is reserved`,
+              ),
+            );
           } else if (!declared.has(mount.name)) {
             problems.push(
               at(
@@ -318,7 +454,15 @@ const volumes: LintRule = {
             );
           }
           if (mount.path === '/run/drone' || mount.path.startsWith('/run/drone/')) {
-            problems.push(at(document, `${mountPath}.path`, 'error', 'restricted-mount-path', 'mounts under /run/drone are reserved'));
+            problems.push(
+              at(
+                document,
+                `${mountPath}.path`,
+                'error',
+                'restricted-mount-path',
+                'mounts under /run/drone are reserved',
+              ),
+            );
           }
         });
         step.devices.forEach((device, index) => {
@@ -350,7 +494,13 @@ function conditionProblems(document: ParsedDocument, conditions: Conditions, pat
         const syntax = globSyntaxError(pattern);
         if (syntax !== null) {
           problems.push(
-            at(document, patternPath, 'error', 'bad-glob', `${key} pattern "${pattern}" is malformed (${syntax}); it can never match`),
+            at(
+              document,
+              patternPath,
+              'error',
+              'bad-glob',
+              `${key} pattern "${pattern}" is malformed (${syntax}); it can never match`,
+            ),
           );
         } else if (key === 'event' && !/[*?[{\\]/.test(pattern) && !KNOWN_EVENTS.has(pattern)) {
           problems.push(
@@ -362,9 +512,20 @@ function conditionProblems(document: ParsedDocument, conditions: Conditions, pat
               `unknown event "${pattern}" (${[...KNOWN_EVENTS].join(', ')})`,
             ),
           );
-        } else if (key === 'status' && pattern !== 'success' && pattern !== 'failure' && !/[*?[{\\]/.test(pattern)) {
+        } else if (
+          key === 'status' &&
+          pattern !== 'success' &&
+          pattern !== 'failure' &&
+          !/[*?[{\\]/.test(pattern)
+        ) {
           problems.push(
-            at(document, patternPath, 'warning', 'unknown-status', `status "${pattern}" is neither success nor failure; Drone ignores it`),
+            at(
+              document,
+              patternPath,
+              'warning',
+              'unknown-status',
+              `status "${pattern}" is neither success nor failure; Drone ignores it`,
+            ),
           );
         }
       }
@@ -375,27 +536,43 @@ function conditionProblems(document: ParsedDocument, conditions: Conditions, pat
 
 const conditions: LintRule = {
   name: 'conditions',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) => [
       ...conditionProblems(document, pipeline.trigger, 'trigger'),
-      ...containers(pipeline).flatMap(({ step, path }) => conditionProblems(document, step.when, `${path}.when`)),
+      ...containers(pipeline).flatMap(({ step, path }) =>
+        conditionProblems(document, step.when, `${path}.when`),
+      ),
     ]),
 };
 
 const stepPolicies: LintRule = {
   name: 'step-policies',
+  scope: 'pipeline',
   check: (file) =>
     dockerPipelines(file).flatMap(({ document, pipeline }) =>
       containers(pipeline).flatMap(({ step, path }) => {
         const problems: Problem[] = [];
         if (!KNOWN_FAILURE.has(step.failure)) {
           problems.push(
-            at(document, `${path}.failure`, 'warning', 'unknown-failure', `failure: "${step.failure}" is not ignore or fast; the step fails normally`),
+            at(
+              document,
+              `${path}.failure`,
+              'warning',
+              'unknown-failure',
+              `failure: "${step.failure}" is not ignore or fast; the step fails normally`,
+            ),
           );
         }
         if (!KNOWN_PULL.has(step.pull.toLowerCase())) {
           problems.push(
-            at(document, `${path}.pull`, 'warning', 'unknown-pull', `pull: "${step.pull}" is not always, if-not-exists or never; the default applies`),
+            at(
+              document,
+              `${path}.pull`,
+              'warning',
+              'unknown-pull',
+              `pull: "${step.pull}" is not always, if-not-exists or never; the default applies`,
+            ),
           );
         }
         return problems;
@@ -406,19 +583,20 @@ const stepPolicies: LintRule = {
 /** `${...}` is substituted in the whole file before parsing; a syntax error fails every stage. */
 const substitutionSyntax: LintRule = {
   name: 'substitution-syntax',
+  scope: 'file',
   check: (file) => {
     const result = substitute(file.text, {});
     if (result.ok) return [];
     const before = file.text.slice(0, result.offset);
     const line = before.split('\n').length;
-    const col = result.offset - (before.lastIndexOf('\n') + 1);
+    const col = result.offset - (before.lastIndexOf('\n') + 1) + 1;
     return [
       {
         severity: 'error',
         rule: 'bad-substitution',
         message: `\${...} substitution fails here (${result.error}); write $\${...} or $$ for a literal dollar`,
         line,
-        col: Math.max(col, 1),
+        col,
       },
     ];
   },
@@ -443,4 +621,15 @@ export const LINT_RULES: readonly LintRule[] = [
 export function lintPipelineFile(file: ParsedFile, options: LintOptions): Problem[] {
   if (file.documents.length === 0) return sortProblems(file.problems);
   return sortProblems([...file.problems, ...LINT_RULES.flatMap((rule) => rule.check(file, options))]);
+}
+
+/** Problems of one document on its own (reading plus the per-pipeline rules): a pipeline after substitution. */
+export function lintDocument(
+  document: ParsedDocument,
+  readProblems: readonly Problem[],
+  options: LintOptions,
+): Problem[] {
+  const file: ParsedFile = { fileName: '', text: '', documents: [document], problems: [...readProblems] };
+  const rules = LINT_RULES.filter((rule) => rule.scope === 'pipeline');
+  return sortProblems([...readProblems, ...rules.flatMap((rule) => rule.check(file, options))]);
 }

@@ -32,6 +32,9 @@ export interface ParseOptions {
   fileName: string;
 }
 
+/** The first syntax errors of a document say what is wrong; hundreds more would only bury them. */
+const MAX_SYNTAX_ERRORS = 10;
+
 /** Node visits allowed per file, aliases counted each time they are used: far above real files, far below a bomb. */
 const NODE_BUDGET = 200_000;
 
@@ -39,7 +42,8 @@ const YAML_OPTIONS = { schema: 'failsafe', merge: true, prettyErrors: false, uni
 
 export function parsePipelineFile(source: string | Uint8Array, options: ParseOptions): ParsedFile {
   const decoded = decodeSource(source);
-  if (!decoded.ok) return { fileName: options.fileName, text: '', documents: [], problems: [decoded.problem] };
+  if (!decoded.ok)
+    return { fileName: options.fileName, text: '', documents: [], problems: [decoded.problem] };
   const text = decoded.text;
   const file: ParsedFile = { fileName: options.fileName, text, documents: [], problems: [] };
   if (isLegacyFormat(text)) {
@@ -47,7 +51,8 @@ export function parsePipelineFile(source: string | Uint8Array, options: ParseOpt
     file.problems.push({
       severity: 'error',
       rule: 'legacy-format',
-      message: 'this is the Drone 0.8 format (pipeline: as a map); convert it to the 1.x format (kind: pipeline, steps:)',
+      message:
+        'this is the Drone 0.8 format (pipeline: as a map); convert it to the 1.x format (kind: pipeline, steps:)',
       line,
       col: 1,
     });
@@ -115,7 +120,8 @@ export function parseSourceDocument(
     ]);
   }
   const doc = parseDocument(source.data, YAML_OPTIONS);
-  if (doc.errors.length > 0) return invalid(doc.errors.map((error) => syntaxProblem(error, at)));
+  if (doc.errors.length > 0)
+    return invalid(doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((error) => syntaxProblem(error, at)));
 
   const reader = new YamlReader(doc, sourceMap, index, budget);
   let resource: Resource;
@@ -149,7 +155,10 @@ const SYNTAX_MESSAGES: Partial<Record<string, string>> = {
   BAD_ALIAS: 'alias refers to an anchor that is not defined before it',
 };
 
-function syntaxProblem(error: YAMLError, at: (offset: number) => { line: number; col: number; document: number }): Problem {
+function syntaxProblem(
+  error: YAMLError,
+  at: (offset: number) => { line: number; col: number; document: number },
+): Problem {
   const firstLine = error.message.split('\n')[0] ?? error.message;
   const message = /Maximum call stack/i.test(firstLine)
     ? 'YAML nested too deeply'

@@ -19,6 +19,7 @@ import {
   type VolumeMountSpec,
 } from './document.ts';
 import { describe, type Entry, type YamlReader } from './yaml-reader.ts';
+import { isNullScalar } from './yaml-scalars.ts';
 
 const PIPELINE_KEYS = new Set([
   'kind',
@@ -121,7 +122,12 @@ export function readPipeline(r: YamlReader, entries: Map<string, Entry>): Pipeli
   if (platform !== null) {
     for (const key of PLATFORM_KEYS) {
       const entry = platform.get(key);
-      if (entry) pipeline.platform[key as keyof Pipeline['platform']] = r.string(entry.value, entry.path, `platform.${key}`);
+      if (entry)
+        pipeline.platform[key as keyof Pipeline['platform']] = r.string(
+          entry.value,
+          entry.path,
+          `platform.${key}`,
+        );
     }
   }
   pipeline.node = r.stringMap(field('node'), pathOf('node'), 'node');
@@ -140,7 +146,8 @@ export function readPipeline(r: YamlReader, entries: Map<string, Entry>): Pipeli
     if (disable) pipeline.clone.disable = r.bool(disable.value, disable.path, 'clone.disable');
     if (depth) pipeline.clone.depth = r.int(depth.value, depth.path, 'clone.depth');
     if (retries) pipeline.clone.retries = r.int(retries.value, retries.path, 'clone.retries');
-    if (skipVerify) pipeline.clone.skipVerify = r.bool(skipVerify.value, skipVerify.path, 'clone.skip_verify');
+    if (skipVerify)
+      pipeline.clone.skipVerify = r.bool(skipVerify.value, skipVerify.path, 'clone.skip_verify');
     if (trace) pipeline.clone.trace = r.bool(trace.value, trace.path, 'clone.trace');
   }
   const workspace = object(r, field('workspace'), pathOf('workspace'), 'workspace', WORKSPACE_KEYS);
@@ -154,7 +161,11 @@ export function readPipeline(r: YamlReader, entries: Map<string, Entry>): Pipeli
   pipeline.services = readSteps(r, field('services'), pathOf('services'), 'services');
   pipeline.steps = readSteps(r, field('steps'), pathOf('steps'), 'steps');
   pipeline.volumes = readVolumes(r, field('volumes'), pathOf('volumes'));
-  pipeline.imagePullSecrets = r.stringList(field('image_pull_secrets'), pathOf('image_pull_secrets'), 'image_pull_secrets');
+  pipeline.imagePullSecrets = r.stringList(
+    field('image_pull_secrets'),
+    pathOf('image_pull_secrets'),
+    'image_pull_secrets',
+  );
   return pipeline;
 }
 
@@ -166,7 +177,7 @@ function object(
   what: string,
   known: ReadonlySet<string> | 'any key',
 ): Map<string, Entry> | null {
-  if (node === null || isNullScalar(node)) return null;
+  if (node === null || isNullNode(node)) return null;
   const entries = r.entries(node, path);
   if (entries === null) {
     r.report('error', 'wrong-type', `${what} must be a mapping, not ${describe(node)}`, path, node);
@@ -176,8 +187,8 @@ function object(
   return entries;
 }
 
-function isNullScalar(node: Node): boolean {
-  return isScalar(node) && node.type === 'PLAIN' && ['', '~', 'null', 'Null', 'NULL'].includes(node.source ?? '');
+function isNullNode(node: Node): boolean {
+  return isScalar(node) && node.type === 'PLAIN' && isNullScalar(node.source ?? '');
 }
 
 function readPipelineEnvironment(r: YamlReader, node: Node | null, path: string): Map<string, string> {
@@ -200,7 +211,7 @@ function readPipelineEnvironment(r: YamlReader, node: Node | null, path: string)
 }
 
 function readSteps(r: YamlReader, node: Node | null, path: string, what: 'steps' | 'services'): Step[] {
-  if (node === null || isNullScalar(node)) return [];
+  if (node === null || isNullNode(node)) return [];
   const items = r.items(node, path);
   if (items === null) {
     r.report('error', 'wrong-type', `${what} must be a list, not ${describe(node)}`, path, node);
@@ -215,16 +226,27 @@ function readSteps(r: YamlReader, node: Node | null, path: string, what: 'steps'
 }
 
 function readStep(r: YamlReader, node: Node | null, path: string, what: 'step' | 'service'): Step | null {
-  const entries = node === null || isNullScalar(node) ? null : r.entries(node, path);
+  const entries = node === null || isNullNode(node) ? null : r.entries(node, path);
   if (entries === null) {
-    r.report('error', 'wrong-type', `a ${what} must be a mapping, not ${describe(node)}`, path, node ?? undefined);
+    r.report(
+      'error',
+      'wrong-type',
+      `a ${what} must be a mapping, not ${describe(node)}`,
+      path,
+      node ?? undefined,
+    );
     return null;
   }
   for (const entry of entries.values()) {
     const reason = IGNORED_STEP_KEYS.get(entry.key);
     if (reason !== undefined) r.report('warning', 'ignored-key', `${entry.key}: ${reason}`, entry.path);
     else if (!STEP_KEYS.has(entry.key)) {
-      r.report('warning', 'unknown-key', `unknown key "${entry.key}" in a ${what}; Drone ignores it`, entry.path);
+      r.report(
+        'warning',
+        'unknown-key',
+        `unknown key "${entry.key}" in a ${what}; Drone ignores it`,
+        entry.path,
+      );
     }
   }
   const field = (key: string): Node | null => entries.get(key)?.value ?? null;
@@ -267,14 +289,20 @@ function readStepEnvironment(r: YamlReader, node: Node | null, path: string): Ma
   if (entries === null) return out;
   for (const entry of entries.values()) {
     const value = entry.value;
-    if (value === null || isNullScalar(value)) continue;
+    if (value === null || isNullNode(value)) continue;
     if (isScalar(value)) {
       out.set(entry.key, { kind: 'value', value: r.string(value, entry.path, `environment.${entry.key}`) });
       continue;
     }
     const variable = r.entries(value, entry.path);
     if (variable === null) {
-      r.report('error', 'wrong-type', `environment.${entry.key} must be text or {from_secret: name}, not ${describe(value)}`, entry.path, value);
+      r.report(
+        'error',
+        'wrong-type',
+        `environment.${entry.key} must be text or {from_secret: name}, not ${describe(value)}`,
+        entry.path,
+        value,
+      );
       continue;
     }
     r.unknownKeys(variable, VARIABLE_KEYS, `environment.${entry.key}`);
@@ -283,7 +311,10 @@ function readStepEnvironment(r: YamlReader, node: Node | null, path: string): Ma
     if (secretName !== '') out.set(entry.key, { kind: 'secret', secret: secretName });
     else {
       const literal = variable.get('value');
-      out.set(entry.key, { kind: 'value', value: literal ? r.string(literal.value, literal.path, 'value') : '' });
+      out.set(entry.key, {
+        kind: 'value',
+        value: literal ? r.string(literal.value, literal.path, 'value') : '',
+      });
     }
   }
   return out;
@@ -296,10 +327,11 @@ function readSettings(r: YamlReader, node: Node | null, path: string): Map<strin
   if (entries === null) return out;
   for (const entry of entries.values()) {
     const value = entry.value;
-    if (value === null || isNullScalar(value)) continue;
+    if (value === null || isNullNode(value)) continue;
     if (isMap(value)) {
       const secret = r.entries(value, entry.path)?.get('from_secret');
-      const secretName = secret && isScalar(secret.value) ? r.string(secret.value, secret.path, 'from_secret') : '';
+      const secretName =
+        secret && isScalar(secret.value) ? r.string(secret.value, secret.path, 'from_secret') : '';
       if (secretName !== '') {
         out.set(entry.key, { kind: 'secret', secret: secretName });
         continue;
@@ -311,7 +343,7 @@ function readSettings(r: YamlReader, node: Node | null, path: string): Map<strin
 }
 
 function readMounts(r: YamlReader, node: Node | null, path: string, what: string): VolumeMountSpec[] {
-  if (node === null || isNullScalar(node)) return [];
+  if (node === null || isNullNode(node)) return [];
   const items = r.items(node, path);
   if (items === null) {
     r.report('error', 'wrong-type', `${what} must be a list, not ${describe(node)}`, path, node);
@@ -332,7 +364,7 @@ function readMounts(r: YamlReader, node: Node | null, path: string, what: string
 }
 
 function readVolumes(r: YamlReader, node: Node | null, path: string): Volume[] {
-  if (node === null || isNullScalar(node)) return [];
+  if (node === null || isNullNode(node)) return [];
   const items = r.items(node, path);
   if (items === null) {
     r.report('error', 'wrong-type', `volumes must be a list, not ${describe(node)}`, path, node);
@@ -345,8 +377,12 @@ function readVolumes(r: YamlReader, node: Node | null, path: string): Volume[] {
     const name = entries.get('name');
     const temp = entries.get('temp');
     const host = entries.get('host');
-    const volume: Volume = { name: name ? r.string(name.value, name.path, 'name') : '', temp: null, host: null };
-    if (temp && temp.value !== null && !isNullScalar(temp.value)) {
+    const volume: Volume = {
+      name: name ? r.string(name.value, name.path, 'name') : '',
+      temp: null,
+      host: null,
+    };
+    if (temp && temp.value !== null && !isNullNode(temp.value)) {
       const tempEntries = object(r, temp.value, temp.path, 'temp', TEMP_KEYS);
       const medium = tempEntries?.get('medium');
       const sizeLimit = tempEntries?.get('size_limit');
@@ -355,7 +391,7 @@ function readVolumes(r: YamlReader, node: Node | null, path: string): Volume[] {
         sizeLimit: sizeLimit ? r.bytes(sizeLimit.value, sizeLimit.path, 'temp.size_limit') : 0,
       };
     }
-    if (host && host.value !== null && !isNullScalar(host.value)) {
+    if (host && host.value !== null && !isNullNode(host.value)) {
       const hostPath = object(r, host.value, host.path, 'host', HOST_KEYS)?.get('path');
       volume.host = { path: hostPath ? r.string(hostPath.value, hostPath.path, 'host.path') : '' };
     }
@@ -367,19 +403,40 @@ function readVolumes(r: YamlReader, node: Node | null, path: string): Volume[] {
 /** `when:` and `trigger:` blocks: a mapping of condition keys. */
 export function readConditions(r: YamlReader, node: Node | null, path: string, what: string): Conditions {
   const conditions = emptyConditions();
-  if (node === null || isNullScalar(node)) return conditions;
+  if (node === null || isNullNode(node)) return conditions;
   const entries = r.entries(node, path);
   if (entries === null) {
-    r.report('error', 'wrong-type', `${what} must be a mapping of conditions, not ${describe(node)}`, path, node);
+    r.report(
+      'error',
+      'wrong-type',
+      `${what} must be a mapping of conditions, not ${describe(node)}`,
+      path,
+      node,
+    );
     return conditions;
   }
   for (const entry of entries.values()) {
     if (entry.key === 'matrix') {
-      r.report('warning', 'ignored-key', `${what}.matrix is not supported by Drone 1.x runners; it is ignored`, entry.path);
+      r.report(
+        'warning',
+        'ignored-key',
+        `${what}.matrix is not supported by Drone 1.x runners; it is ignored`,
+        entry.path,
+      );
     } else if (!KNOWN_CONDITION_KEYS.has(entry.key)) {
-      r.report('warning', 'unknown-key', `unknown condition "${entry.key}" in ${what}; Drone ignores it`, entry.path);
+      r.report(
+        'warning',
+        'unknown-key',
+        `unknown condition "${entry.key}" in ${what}; Drone ignores it`,
+        entry.path,
+      );
     } else {
-      conditions[entry.key as ConditionKey] = readCondition(r, entry.value, entry.path, `${what}.${entry.key}`);
+      conditions[entry.key as ConditionKey] = readCondition(
+        r,
+        entry.value,
+        entry.path,
+        `${what}.${entry.key}`,
+      );
     }
   }
   return conditions;
@@ -387,7 +444,7 @@ export function readConditions(r: YamlReader, node: Node | null, path: string, w
 
 /** A scalar (one include pattern), a list (include patterns) or `{include: [...], exclude: [...]}`. */
 function readCondition(r: YamlReader, node: Node | null, path: string, what: string): Condition {
-  if (node === null || isNullScalar(node)) return emptyCondition();
+  if (node === null || isNullNode(node)) return emptyCondition();
   if (isScalar(node)) return { include: [r.string(node, path, what)], exclude: [] };
   const items = r.items(node, path);
   if (items !== null) return { include: patterns(r, items, what), exclude: [] };
@@ -405,7 +462,7 @@ function readCondition(r: YamlReader, node: Node | null, path: string, what: str
   }
   const list = (key: 'include' | 'exclude'): string[] => {
     const entry = entries.get(key);
-    if (!entry || entry.value === null || isNullScalar(entry.value)) return [];
+    if (!entry || entry.value === null || isNullNode(entry.value)) return [];
     const listItems = r.items(entry.value, entry.path);
     if (listItems === null) {
       r.report(
@@ -426,7 +483,13 @@ function patterns(r: YamlReader, items: { value: Node | null; path: string }[], 
   const out: string[] = [];
   for (const item of items) {
     if (item.value !== null && !isScalar(item.value)) {
-      r.report('error', 'wrong-type', `${what} items must be patterns, not ${describe(item.value)}`, item.path, item.value);
+      r.report(
+        'error',
+        'wrong-type',
+        `${what} items must be patterns, not ${describe(item.value)}`,
+        item.path,
+        item.value,
+      );
       continue;
     }
     out.push(r.string(item.value, item.path, what));

@@ -31,7 +31,13 @@ export function readResource(r: YamlReader): Resource {
   }
   const entries = r.entries(root, '');
   if (entries === null) {
-    r.report('error', 'wrong-type', `a document must be a mapping with a kind, not ${describe(root)}`, '', root);
+    r.report(
+      'error',
+      'wrong-type',
+      `a document must be a mapping with a kind, not ${describe(root)}`,
+      '',
+      root,
+    );
     return { kind: 'invalid' };
   }
   const kind = r.string(entries.get('kind')?.value ?? null, 'kind', 'kind');
@@ -60,7 +66,12 @@ function text(r: YamlReader, entries: Map<string, Entry> | null, key: string, wh
   return entry ? r.string(entry.value, entry.path, what) : '';
 }
 
-function mapping(r: YamlReader, entry: Entry | undefined, known: ReadonlySet<string>, what: string): Map<string, Entry> | null {
+function mapping(
+  r: YamlReader,
+  entry: Entry | undefined,
+  known: ReadonlySet<string>,
+  what: string,
+): Map<string, Entry> | null {
   if (!entry || entry.value === null) return null;
   const node: Node = entry.value;
   if (isScalar(node) && isNullScalar(node.source ?? '')) return null;
@@ -80,11 +91,23 @@ function readSecret(r: YamlReader, entries: Map<string, Entry>): SecretResource 
     kind: 'secret',
     name: text(r, entries, 'name', 'name'),
     data: text(r, entries, 'data', 'data'),
-    get: get === null ? null : { path: text(r, get, 'path', 'get.path'), name: text(r, get, 'name', 'get.name'), key: text(r, get, 'key', 'get.key') },
+    get:
+      get === null
+        ? null
+        : {
+            path: text(r, get, 'path', 'get.path'),
+            name: text(r, get, 'name', 'get.name'),
+            key: text(r, get, 'key', 'get.key'),
+          },
   };
   if (secret.name === '') r.report('error', 'secret-name', 'a secret needs a name', 'kind');
   if (secret.data === '' && (secret.get === null || (secret.get.path === '' && secret.get.name === ''))) {
-    r.report('error', 'secret-value', `secret "${secret.name}" needs data (from drone encrypt) or get: {path, name}`, 'kind');
+    r.report(
+      'error',
+      'secret-value',
+      `secret "${secret.name}" needs data (from drone encrypt) or get: {path, name}`,
+      'kind',
+    );
   }
   return secret;
 }
@@ -98,7 +121,12 @@ function readSignature(r: YamlReader, entries: Map<string, Entry>): SignatureRes
 
 function readCron(r: YamlReader, entries: Map<string, Entry>): CronResource {
   r.unknownKeys(entries, CRON_KEYS, 'a cron');
-  r.report('warning', 'unused-kind', 'kind: cron is not read from the file; schedules are configured on the server', 'kind');
+  r.report(
+    'warning',
+    'unused-kind',
+    'kind: cron is not read from the file; schedules are configured on the server',
+    'kind',
+  );
   const spec = mapping(r, entries.get('spec'), CRON_SPEC_KEYS, 'spec');
   const deployment = mapping(r, spec?.get('deployment'), new Set(['target']), 'spec.deployment');
   return {

@@ -27,28 +27,31 @@ function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+export function fileTooLarge(bytes: number): Problem {
+  return fileProblem(
+    'file-too-large',
+    `file is ${megabytes(bytes)}; the limit is ${megabytes(MAX_FILE_BYTES)}`,
+  );
+}
+
 /** Bytes or text into text: size cap, UTF-8 validity, no binary, no control characters (as go-yaml). */
 export function decodeSource(source: string | Uint8Array): DecodedSource {
   let text: string;
   if (typeof source === 'string') {
     const bytes = source.length > MAX_FILE_BYTES / 3 ? Buffer.byteLength(source, 'utf8') : source.length;
-    if (bytes > MAX_FILE_BYTES) {
-      return { ok: false, problem: fileProblem('file-too-large', `file is ${megabytes(bytes)}; the limit is ${megabytes(MAX_FILE_BYTES)}`) };
-    }
+    if (bytes > MAX_FILE_BYTES) return { ok: false, problem: fileTooLarge(bytes) };
     text = source;
   } else {
-    if (source.length > MAX_FILE_BYTES) {
-      return {
-        ok: false,
-        problem: fileProblem('file-too-large', `file is ${megabytes(source.length)}; the limit is ${megabytes(MAX_FILE_BYTES)}`),
-      };
-    }
+    if (source.length > MAX_FILE_BYTES) return { ok: false, problem: fileTooLarge(source.length) };
     const nul = source.indexOf(0);
     if (nul !== -1) return { ok: false, problem: binaryProblem(source, nul) };
     const invalid = firstInvalidUtf8(source);
     if (invalid !== -1) {
       const { line, col } = bytePosition(source, invalid);
-      return { ok: false, problem: fileProblem('invalid-utf8', `file is not valid UTF-8 (byte ${invalid})`, line, col) };
+      return {
+        ok: false,
+        problem: fileProblem('invalid-utf8', `file is not valid UTF-8 (byte ${invalid})`, line, col),
+      };
     }
     text = new TextDecoder('utf-8').decode(source);
   }
@@ -56,13 +59,31 @@ export function decodeSource(source: string | Uint8Array): DecodedSource {
   const nul = text.indexOf('\0');
   if (nul !== -1) {
     const { line, col } = textPosition(text, nul);
-    return { ok: false, problem: fileProblem('binary-file', 'file contains NUL bytes: binary data is not a pipeline', line, col) };
+    return {
+      ok: false,
+      problem: fileProblem(
+        'binary-file',
+        'file contains NUL bytes: binary data is not a pipeline',
+        line,
+        col,
+      ),
+    };
   }
-  const control = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]/u.exec(text);
+  const control = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]/u.exec(
+    text,
+  );
   if (control !== null) {
     const { line, col } = textPosition(text, control.index);
     const code = (control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-    return { ok: false, problem: fileProblem('control-character', `control character U+${code} is not allowed in YAML`, line, col) };
+    return {
+      ok: false,
+      problem: fileProblem(
+        'control-character',
+        `control character U+${code} is not allowed in YAML`,
+        line,
+        col,
+      ),
+    };
   }
   return { ok: true, text };
 }
@@ -145,7 +166,10 @@ export function splitDocuments(text: string): SplitResult {
   let current: { lines: string[]; startLine: number } | null = null;
   const flush = () => {
     if (current !== null) {
-      documents.push({ data: current.lines.length === 0 ? '' : `${current.lines.join('\n')}\n`, startLine: current.startLine });
+      documents.push({
+        data: current.lines.length === 0 ? '' : `${current.lines.join('\n')}\n`,
+        startLine: current.startLine,
+      });
     }
   };
   let lineNumber = 0;
@@ -175,14 +199,29 @@ export function splitDocuments(text: string): SplitResult {
   return { documents, longLine };
 }
 
-/** Offset at which `[`/`{` nesting passes {@link MAX_FLOW_DEPTH}, or -1. Cheap unless the text has many brackets. */
+/**
+ * Offset at which `[`/`{` nesting passes {@link MAX_FLOW_DEPTH}, or -1. The raw bracket balance decides whether
+ * the exact (lexer) check is worth running; input that hides brackets in quotes to defeat it still meets the
+ * YAML parser's own recursion guard, which turns it into an error.
+ */
 export function excessiveFlowNesting(text: string): number {
-  let openers = 0;
+  let balance = 0;
+  let deepest = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code === 0x5b || code === 0x7b) openers++;
+    if (code === 0x5b || code === 0x7b) {
+      balance++;
+      if (balance > deepest) deepest = balance;
+    } else if ((code === 0x5d || code === 0x7d) && balance > 0) balance--;
+    else if ((code === 0x22 || code === 0x27) && balance > 0) {
+      // Skip a quoted scalar inside brackets, so that quoted closers do not hide the nesting.
+      let end = index + 1;
+      while (end < text.length && text.charCodeAt(end) !== code)
+        end += code === 0x22 && text.charCodeAt(end) === 0x5c ? 2 : 1;
+      index = end;
+    }
   }
-  if (openers <= MAX_FLOW_DEPTH) return -1;
+  if (deepest <= MAX_FLOW_DEPTH) return -1;
   let depth = 0;
   let offset = 0;
   for (const token of new Lexer().lex(text)) {

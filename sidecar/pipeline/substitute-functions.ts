@@ -38,11 +38,14 @@ function functionFor(name: string, argCount: number): SubstitutionFunction {
     case ':':
       return substring;
     case '/#':
-      return (s, args) => (args.length === 2 && s.startsWith(args[0] ?? '') ? goReplace(s, args[0] ?? '', args[1] ?? '', 1) : s);
+      return (s, args) =>
+        args.length === 2 && s.startsWith(args[0] ?? '') ? goReplace(s, args[0] ?? '', args[1] ?? '', 1) : s;
     case '/%':
       return (s, args) => {
         const [pattern = '', replacement = ''] = args;
-        return args.length === 2 && s.endsWith(pattern) ? s.slice(0, s.length - pattern.length) + replacement : s;
+        return args.length === 2 && s.endsWith(pattern)
+          ? s.slice(0, s.length - pattern.length) + replacement
+          : s;
       };
     case '/':
       return (s, args) => (args.length === 0 ? s : goReplace(s, args[0] ?? '', args[1] ?? '', 1));

@@ -3,7 +3,17 @@
  * records where each path sits so that later checks can point at it. Problems are collected, never thrown;
  * the one exception is an exhausted node budget (an alias bomb), which aborts the document.
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type Scalar,
+  visit,
+  type YAMLMap,
+} from 'yaml';
 import type { YamlData } from './document.ts';
 import type { Position, Problem, Severity } from './problems.ts';
 import type { SourceMap } from './source-map.ts';
@@ -37,6 +47,7 @@ export class YamlReader {
   readonly #documentIndex: number;
   readonly #budget: NodeBudget;
   #aliasTargets: Map<Node, Node | undefined> | null = null;
+  readonly #unknownAliases = new Set<unknown>();
 
   constructor(doc: Document.Parsed, sourceMap: SourceMap, documentIndex: number, budget: NodeBudget) {
     this.#doc = doc;
@@ -61,18 +72,30 @@ export class YamlReader {
   }
 
   report(severity: Severity, rule: string, message: string, path: string, node?: unknown): void {
-    const position = node !== undefined && hasRange(node) ? this.#sourceMap.position(node.range[0]) : this.positionOf(path);
+    const position =
+      node !== undefined && hasRange(node) ? this.#sourceMap.position(node.range[0]) : this.positionOf(path);
     this.problems.push({ severity, rule, message, ...position, path, document: this.#documentIndex });
   }
 
-  /** Follows aliases; charges the budget for every node reached. */
+  /** Follows aliases; charges the budget for every node reached. An alias without its anchor is an error. */
   resolve(node: unknown): Node | null {
     this.#charge();
     let current = node;
     for (let hops = 0; isAlias(current); hops++) {
       if (hops > 16) return null;
       this.#charge();
-      current = this.#aliasTarget(current as Node);
+      const target = this.#aliasTarget(current as Node);
+      if (target === undefined && !this.#unknownAliases.has(current)) {
+        this.#unknownAliases.add(current);
+        this.report(
+          'error',
+          'yaml-syntax',
+          `unknown anchor "${current.source}": an anchor must be defined before the aliases that use it`,
+          '',
+          current,
+        );
+      }
+      current = target;
     }
     return current === undefined || current === null ? null : (current as Node);
   }
@@ -136,11 +159,24 @@ export class YamlReader {
       for (let index = resolved.items.length - 1; index >= 0; index--) {
         const item = this.resolve(resolved.items[index]);
         if (isMap(item)) this.#collect(item, path, out, depth + 1);
-        else this.report('error', 'yaml-merge', 'a merge key (<<) needs a mapping or a list of mappings', path, source);
+        else
+          this.report(
+            'error',
+            'yaml-merge',
+            'a merge key (<<) needs a mapping or a list of mappings',
+            path,
+            source,
+          );
       }
       return;
     }
-    this.report('error', 'yaml-merge', 'a merge key (<<) needs a mapping or a list of mappings', path, source);
+    this.report(
+      'error',
+      'yaml-merge',
+      'a merge key (<<) needs a mapping or a list of mappings',
+      path,
+      source,
+    );
   }
 
   /** Items of a list with their paths; null when the node is not a list. */
@@ -193,7 +229,13 @@ export class YamlReader {
       this.report('error', 'wrong-type', `${field} must be a size such as 512m or 1GiB`, path, node);
       return 0;
     }
-    this.report('error', 'wrong-type', `${field} must be a size such as 512m or 1GiB, not ${describe(node)}`, path, node);
+    this.report(
+      'error',
+      'wrong-type',
+      `${field} must be a size such as 512m or 1GiB, not ${describe(node)}`,
+      path,
+      node,
+    );
     return 0;
   }
 
@@ -203,7 +245,13 @@ export class YamlReader {
     const items = this.items(node, path);
     if (items === null) {
       if (isScalar(node) && isNullNode(node)) return [];
-      this.report('error', 'wrong-type', `${field} must be a list of strings, not ${describe(node)}`, path, node);
+      this.report(
+        'error',
+        'wrong-type',
+        `${field} must be a list of strings, not ${describe(node)}`,
+        path,
+        node,
+      );
       return [];
     }
     return items.map((item) => this.string(item.value, item.path, `${field} items`));
@@ -239,7 +287,10 @@ export class YamlReader {
     if (entries === null) return { type: 'null' };
     return {
       type: 'map',
-      entries: [...entries.values()].map((entry) => [entry.key, this.data(entry.value, entry.path, depth + 1)]),
+      entries: [...entries.values()].map((entry) => [
+        entry.key,
+        this.data(entry.value, entry.path, depth + 1),
+      ]),
     };
   }
 
@@ -247,7 +298,12 @@ export class YamlReader {
   unknownKeys(entries: Map<string, Entry>, known: ReadonlySet<string>, what: string): void {
     for (const entry of entries.values()) {
       if (!known.has(entry.key)) {
-        this.report('warning', 'unknown-key', `unknown key "${entry.key}" in ${what}; Drone ignores it`, entry.path);
+        this.report(
+          'warning',
+          'unknown-key',
+          `unknown key "${entry.key}" in ${what}; Drone ignores it`,
+          entry.path,
+        );
       }
     }
   }

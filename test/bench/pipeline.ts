@@ -1,0 +1,97 @@
+/**
+ * `node test/bench/pipeline.ts`: the pipeline engine against the YAML parser it is built on, measured in the same
+ * run. Goals: parse + lint + plan of the whole corpus at most 3x parsing it with `yaml` alone; a generated
+ * 1,000-step file planned in under 100 ms. Medians after warm-up; ratios are what to compare across machines.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import {
+  createBuildContext,
+  lintPipelineFile,
+  parsePipelineFile,
+  planPipelines,
+} from '../../sidecar/pipeline/index.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const corpusDir = resolve(repoRoot, '../shared/examples/drone-yml');
+const corpus = readdirSync(corpusDir)
+  .filter((name) => name.endsWith('.yml'))
+  .map((name) => ({ name, text: readFileSync(join(corpusDir, name), 'utf8') }));
+
+const push = createBuildContext({ event: 'push', branch: 'master', trusted: true, now: 1_700_000_000 });
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function measure(run: () => void, { warmup = 10, iterations = 31 } = {}): number {
+  for (let index = 0; index < warmup; index++) run();
+  const samples: number[] = [];
+  for (let index = 0; index < iterations; index++) {
+    const start = performance.now();
+    run();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+/** The baseline: what any implementation has to pay to read the files with the same parser. */
+function yamlOnly(): void {
+  for (const { text } of corpus) {
+    for (const document of parseAllDocuments(text)) document.toJS();
+  }
+}
+
+function engine(): void {
+  for (const { name, text } of corpus) {
+    const file = parsePipelineFile(text, { fileName: name });
+    lintPipelineFile(file, { trusted: true });
+    planPipelines(file, push);
+  }
+}
+
+/** A plain 1,000-step pipeline: each step an image, a command and a dependency on the previous one. */
+function generatedFile(steps: number): string {
+  const lines = ['kind: pipeline', 'type: docker', 'name: generated', '', 'steps:'];
+  for (let index = 0; index < steps; index++) {
+    lines.push(
+      `- name: step-${index}`,
+      '  image: golang:1.22',
+      '  commands:',
+      `  - go test ./pkg/${index}/...`,
+    );
+    if (index > 0) lines.push(`  depends_on: [step-${index - 1}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const large = generatedFile(1000);
+const largePlan = () => {
+  const file = parsePipelineFile(large, { fileName: 'generated.yml' });
+  const result = planPipelines(file, push);
+  if (result.error !== null || result.plan.stages[0]?.steps.length !== 1001)
+    throw new Error('unexpected plan');
+};
+const largeYaml = () => {
+  for (const document of parseAllDocuments(large)) document.toJS();
+};
+
+const bytes = corpus.reduce((sum, { text }) => sum + text.length, 0);
+const parseMs = measure(yamlOnly);
+const engineMs = measure(engine);
+const largeYamlMs = measure(largeYaml, { warmup: 5, iterations: 21 });
+const largeMs = measure(largePlan, { warmup: 5, iterations: 21 });
+const ratio = engineMs / parseMs;
+
+console.log(`corpus: ${corpus.length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+console.log(`yaml parse only (parseAllDocuments + toJS): ${parseMs.toFixed(1)} ms`);
+console.log(`parse + lint + plan (push to master):       ${engineMs.toFixed(1)} ms`);
+console.log(`ratio: ${ratio.toFixed(2)}x (goal <= 3x) ${ratio <= 3 ? 'ok' : 'OVER'}`);
+console.log(
+  `1,000-step file (${(large.length / 1024).toFixed(0)} KiB): yaml parse only ${largeYamlMs.toFixed(1)} ms`,
+);
+console.log(
+  `1,000-step file, parse + plan: ${largeMs.toFixed(1)} ms (goal < 100 ms) ${largeMs < 100 ? 'ok' : 'OVER'}`,
+);
