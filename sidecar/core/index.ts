@@ -1,6 +1,6 @@
 export * from './errors.ts';
 export * from './gogs-client.ts';
 export * from './hook-event.ts';
+export * from './plan.ts';
 export * from './store.ts';
 export * from './telemetry.ts';
-export * from './plan.ts';
