@@ -17,6 +17,7 @@ Usage: drone-gogs <command> [options]
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
   pipeline lint FILE            check a .drone.yml
   pipeline plan FILE ...        show what a .drone.yml would run for an event
+  exec [FILE]                   run a .drone.yml in the local Docker engine, this folder as the workspace
 
 Settings come from DRONE_GOGS_* environment variables; see README.md.
 `;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   repo: async () => (await import('./commands/repo.ts')).repoCommand,
   hooks: async () => (await import('./commands/hooks.ts')).hooksCommand,
   pipeline: async () => (await import('./commands/pipeline.ts')).pipelineCommand,
+  exec: async () => (await import('./commands/exec.ts')).execCommand,
 };
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {

@@ -1,0 +1,35 @@
+/** The labels on every container, network and volume the Docker runner creates, and filters to find them again. */
+import type { ResourceSelector, StageRunIds } from '../core/index.ts';
+
+const LABEL_PREFIX = 'io.drone-gogs';
+export const INSTANCE_LABEL = `${LABEL_PREFIX}.instance`;
+const REPO_LABEL = `${LABEL_PREFIX}.repo`;
+const BUILD_LABEL = `${LABEL_PREFIX}.build`;
+const STAGE_LABEL = `${LABEL_PREFIX}.stage`;
+const STEP_LABEL = `${LABEL_PREFIX}.step`;
+
+export function stageLabels(ids: StageRunIds): Record<string, string> {
+  return {
+    [INSTANCE_LABEL]: ids.instance,
+    [REPO_LABEL]: ids.repo,
+    [BUILD_LABEL]: ids.build,
+    [STAGE_LABEL]: ids.stage,
+  };
+}
+
+export function stepLabels(ids: StageRunIds, step: string): Record<string, string> {
+  return { ...stageLabels(ids), [STEP_LABEL]: step };
+}
+
+/** Docker's `label` filter for the selector; an empty selector matches everything this runner labelled. */
+export function labelFilter(selector: ResourceSelector): { label: string[] } {
+  const label = [INSTANCE_LABEL];
+  if (selector.instance !== undefined) label.push(`${INSTANCE_LABEL}=${selector.instance}`);
+  if (selector.build !== undefined) label.push(`${BUILD_LABEL}=${selector.build}`);
+  if (selector.stage !== undefined) label.push(`${STAGE_LABEL}=${selector.stage}`);
+  return { label };
+}
+
+export function selectorOf(ids: StageRunIds): ResourceSelector {
+  return { instance: ids.instance, build: ids.build, stage: ids.stage };
+}

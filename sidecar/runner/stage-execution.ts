@@ -1,0 +1,447 @@
+/**
+ * One run of one stage: the steps of the plan as a dependency graph, with Drone's run policies, error policies,
+ * detached steps, exit code 78, cancellation and timeout (spec §8). Docker work is delegated to the modules
+ * beside this one; what is decided here is when a step runs and what its status becomes.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type {
+  Logger,
+  PlanStep,
+  StageOutcome,
+  StageResult,
+  StageRun,
+  StepState,
+  WorkspaceSource,
+} from '../core/index.ts';
+import { containerSpec } from './container-spec.ts';
+import { engineMessage } from './docker-errors.ts';
+import { basicAuthorization, checkoutCommit } from './git-checkout.ts';
+import { ensureImage } from './image-pull.ts';
+import { stepLabels } from './labels.ts';
+import { createMasker, type Masker } from './log-masker.ts';
+import type { DockerRunnerOptions } from './options.ts';
+import { registryAuthFor } from './registry-auth.ts';
+import { createStageResources, type StageResources } from './stage-resources.ts';
+import type { StartedContainer } from './step-container.ts';
+import { startContainer } from './step-container.ts';
+import { secretLookup, stepEnvironment } from './step-environment.ts';
+import { StepLog } from './step-log.ts';
+import { untrustedSettings } from './trusted-settings.ts';
+import { copyIntoWorkspace } from './workspace-copy.ts';
+
+export interface StageExecutionDeps {
+  docker: Docker;
+  options: DockerRunnerOptions;
+  logger: Logger;
+}
+
+/** Why the stage stopped scheduling steps; every one of these ends the stage killed except `exit-78`. */
+type StopReason = { kind: 'cancelled' | 'timeout' | 'fail-fast' | 'exit-78'; message: string };
+
+const FINAL = new Set(['success', 'failure', 'error', 'killed', 'skipped']);
+const KILLED_EXIT_CODE = 137;
+
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class StageExecution {
+  readonly #deps: StageExecutionDeps;
+  readonly #run: StageRun;
+  readonly #states = new Map<string, StepState>();
+  readonly #reports = new Map<string, Promise<void>>();
+  readonly #running = new Map<string, StartedContainer>();
+  readonly #detached = new Map<string, StartedContainer>();
+  readonly #images = new Map<string, Promise<string | null>>();
+  readonly #secret: (name: string) => string;
+  readonly #masker: Masker;
+  readonly #startedAt = Date.now();
+  /** Aborted when the stage is being killed: stops work that is not a container (the host-side clone). */
+  readonly #abort = new AbortController();
+  #failedSteps: string[] = [];
+  #stop: StopReason | null = null;
+  #setupError: string | null = null;
+
+  constructor(deps: StageExecutionDeps, run: StageRun) {
+    this.#deps = deps;
+    this.#run = run;
+    this.#secret = secretLookup(run.secrets);
+    const masked = Object.values(run.secrets);
+    const credentials = run.workspace.kind === 'git' ? run.workspace.credentials : null;
+    if (credentials !== null)
+      masked.push(credentials.password, basicAuthorization(credentials).slice('Basic '.length));
+    this.#masker = createMasker(masked);
+  }
+
+  /** Runs the stage; the caller removes its Docker resources afterwards, whatever happens here. */
+  async execute(): Promise<StageResult> {
+    const { stage, trusted } = this.#run;
+    for (const step of this.#createdSteps()) {
+      this.#report({
+        name: step.name,
+        number: step.number ?? 0,
+        status: 'pending',
+        exitCode: null,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+      });
+    }
+    const refused = trusted ? [] : untrustedSettings(stage);
+    if (stage.error !== null) this.#setupError = stage.error;
+    else if (refused.length > 0) {
+      this.#setupError = `untrusted repository: ${refused.join('; ')} (allowed for trusted repositories only)`;
+    } else await this.#executeSteps();
+    return this.#finish();
+  }
+
+  async #executeSteps(): Promise<void> {
+    const { signal, timeoutMs } = this.#run;
+    const onAbort = () => this.#halt({ kind: 'cancelled', message: 'cancelled' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => this.#halt({ kind: 'timeout', message: `timed out after ${Math.round(timeoutMs / 1000)} s` }),
+      timeoutMs,
+    );
+    try {
+      if (signal?.aborted) onAbort();
+      if (this.#stop !== null) return;
+      let resources: StageResources;
+      try {
+        resources = await createStageResources(this.#deps.docker, this.#run.ids, this.#run.stage);
+        const { workspace, stage } = this.#run;
+        // `exec` copies the directory even with clone disabled; a disabled clone of a git source means no checkout.
+        if (workspace.kind === 'directory' && !stage.steps.some((step) => step.role === 'clone')) {
+          await this.#copyIntoWorkspace(resources, workspace.path);
+        }
+      } catch (error) {
+        this.#setupError = `cannot prepare the stage: ${errorMessage(error)}`;
+        return;
+      }
+      await this.#walkGraph(resources);
+      await this.#endDetached();
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Starts each step once everything it depends on has completed (detached steps complete when started). */
+  async #walkGraph(resources: StageResources): Promise<void> {
+    const done = new Map<string, Promise<void>>();
+    for (const step of this.#run.stage.steps) {
+      const parents = step.dependsOn.map((name) => done.get(name) ?? Promise.resolve());
+      done.set(
+        step.name,
+        Promise.all(parents).then(() => this.#visit(step, resources)),
+      );
+    }
+    await Promise.all(done.values());
+  }
+
+  async #visit(step: PlanStep, resources: StageResources): Promise<void> {
+    if (step.runPolicy === 'never') return;
+    const state = this.#states.get(step.name);
+    if (state === undefined || FINAL.has(state.status)) return;
+    if (this.#stop !== null) return this.#skip(step.name);
+    const failing = this.#failedSteps.length > 0;
+    if (step.runPolicy === 'on-failure' && !failing) return this.#skip(step.name);
+    if (step.runPolicy === 'on-success' && failing) return this.#skip(step.name);
+    try {
+      if (step.role === 'clone') await this.#runClone(step, resources);
+      else await this.#runContainer(step, resources);
+    } catch (error) {
+      this.#finishStep(step, { status: 'error', exitCode: null, error: errorMessage(error) });
+    }
+  }
+
+  async #runClone(step: PlanStep, resources: StageResources): Promise<void> {
+    const { workspace } = this.#run;
+    if (workspace.kind === 'empty') return this.#skip(step.name);
+    this.#update(step.name, { status: 'running', startedAt: Date.now() });
+    const log = this.#stepLog(step.name);
+    try {
+      if (workspace.kind === 'directory') {
+        log.note(`drone-gogs: copying ${workspace.path} into the workspace`);
+        await this.#copyIntoWorkspace(resources, workspace.path);
+      } else await this.#cloneIntoWorkspace(resources, workspace, log);
+      this.#finishStep(step, { status: 'success', exitCode: 0, error: null });
+    } catch (error) {
+      const killed = this.#killing();
+      const message = killed ? 'cancelled' : errorMessage(error);
+      log.note(`drone-gogs: cannot prepare the workspace: ${message}`);
+      this.#finishStep(step, {
+        status: killed ? 'killed' : 'failure',
+        exitCode: killed ? KILLED_EXIT_CODE : 1,
+        error: killed ? null : this.#masker.mask(message),
+      });
+    } finally {
+      await log.close();
+    }
+  }
+
+  async #cloneIntoWorkspace(
+    resources: StageResources,
+    source: Extract<WorkspaceSource, { kind: 'git' }>,
+    log: StepLog,
+  ): Promise<void> {
+    const directory = await mkdtemp(join(tmpdir(), 'drone-gogs-clone-'));
+    try {
+      const { depth, retries, skipVerify } = this.#run.stage.clone;
+      await checkoutCommit({
+        directory,
+        remote: source.remote,
+        ref: source.ref,
+        sha: source.sha,
+        depth,
+        retries,
+        skipVerify,
+        credentials: source.credentials,
+        note: (line) => log.note(line),
+        signal: this.#abort.signal,
+      });
+      await this.#copyIntoWorkspace(resources, directory);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  async #copyIntoWorkspace(resources: StageResources, directory: string): Promise<void> {
+    const { ids, stage } = this.#run;
+    await copyIntoWorkspace(this.#deps.docker, ids, stage, resources.workspaceVolume, directory);
+  }
+
+  async #runContainer(step: PlanStep, resources: StageResources): Promise<void> {
+    const { docker, options, logger } = this.#deps;
+    this.#update(step.name, { status: 'running', startedAt: Date.now() });
+    const log = this.#stepLog(step.name);
+    const imageError = await this.#ensureImage(step, log);
+    if (imageError !== null) {
+      log.note(`drone-gogs: ${imageError}`);
+      await log.close();
+      return this.#finishStep(step, { status: 'error', exitCode: null, error: imageError });
+    }
+    if (this.#stop !== null) {
+      await log.close();
+      return this.#finishStep(step, { status: 'killed', exitCode: KILLED_EXIT_CODE, error: null });
+    }
+    const spec = containerSpec({
+      stage: this.#run.stage,
+      step,
+      resources,
+      options,
+      labels: stepLabels(this.#run.ids, step.name),
+      environment: stepEnvironment(
+        this.#run.stage,
+        step,
+        {
+          networkId: resources.networkId,
+          workspaceVolume: resources.workspaceVolume,
+          stageStarted: seconds(this.#startedAt),
+          now: seconds(Date.now()),
+          failedSteps: this.#failedSteps,
+        },
+        this.#secret,
+      ),
+    });
+    let container: StartedContainer;
+    try {
+      container = await startContainer(docker, spec, log, logger, step.name);
+    } catch (error) {
+      const message = `cannot start the container: ${engineMessage(error)}`;
+      log.note(`drone-gogs: ${message}`);
+      await log.close();
+      return this.#finishStep(step, { status: 'error', exitCode: null, error: message });
+    }
+    this.#running.set(step.name, container);
+    // A stop that arrived while the container was being created has not seen it yet.
+    if (this.#killing()) await container.kill();
+    if (step.detach) {
+      this.#detached.set(step.name, container);
+      container.exited.then(
+        (exit) => this.#finishDetached(step, exit.exitCode),
+        (error: unknown) =>
+          this.#finishStep(step, { status: 'error', exitCode: null, error: errorMessage(error) }),
+      );
+      return;
+    }
+    const exit = await container.exited;
+    this.#running.delete(step.name);
+    if (this.#killing()) {
+      return this.#finishStep(step, { status: 'killed', exitCode: KILLED_EXIT_CODE, error: null });
+    }
+    if (exit.oomKilled) {
+      log.note('drone-gogs: the step ran out of memory and was killed');
+      await log.flush();
+    }
+    this.#finishStep(step, {
+      status: exit.exitCode === 0 || exit.exitCode === 78 ? 'success' : 'failure',
+      exitCode: exit.exitCode,
+      error: null,
+    });
+    if (exit.exitCode === 78) this.#halt({ kind: 'exit-78', message: `step "${step.name}" exited with 78` });
+    else if (exit.exitCode !== 0 && step.errorPolicy === 'fail-fast') {
+      this.#halt({ kind: 'fail-fast', message: `step "${step.name}" failed and has failure: fast` });
+    }
+  }
+
+  #ensureImage(step: PlanStep, log: StepLog): Promise<string | null> {
+    const key = `${step.pull} ${step.image}`;
+    let pending = this.#images.get(key);
+    if (pending === undefined) {
+      const configs = this.#run.stage.imagePullSecrets
+        .map((name) => this.#secret(name))
+        .filter((value) => value !== '');
+      const auth = registryAuthFor(step.image, configs);
+      pending = ensureImage(this.#deps.docker, step.image, step.pull, auth, (line) => log.note(line));
+      this.#images.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** A detached step that exits on its own keeps its exit code but never fails the stage. */
+  #finishDetached(step: PlanStep, exitCode: number): void {
+    this.#running.delete(step.name);
+    this.#detached.delete(step.name);
+    const state = this.#states.get(step.name);
+    if (state === undefined || FINAL.has(state.status)) return;
+    const killed = this.#killing();
+    this.#update(step.name, {
+      status: killed ? 'killed' : exitCode === 0 ? 'success' : 'failure',
+      exitCode: killed ? KILLED_EXIT_CODE : exitCode,
+      finishedAt: Date.now(),
+    });
+  }
+
+  /** At the end of the stage, detached steps still running are marked successful, then killed (Drone's FinishAll). */
+  async #endDetached(): Promise<void> {
+    const killed = this.#killing();
+    const still = [...this.#detached.entries()];
+    for (const [name] of still) {
+      if (FINAL.has(this.#states.get(name)?.status ?? 'skipped')) continue;
+      this.#update(name, {
+        status: killed ? 'killed' : 'success',
+        exitCode: killed ? KILLED_EXIT_CODE : 0,
+        finishedAt: Date.now(),
+      });
+    }
+    await Promise.all(
+      still.map(([name, container]) =>
+        container.kill().catch((error: unknown) => {
+          this.#deps.logger.warn('runner: cannot kill a detached step', {
+            step: name,
+            error: errorMessage(error),
+          });
+        }),
+      ),
+    );
+    await Promise.all(still.map(([, container]) => container.exited.catch(() => undefined)));
+  }
+
+  #stepLog(step: string): StepLog {
+    const { options, logger } = this.#deps;
+    return new StepLog({
+      step,
+      sink: this.#run.logs,
+      masker: this.#masker,
+      logger,
+      limitBytes: options.logLimitBytes,
+      chunkLines: options.logChunkLines,
+      flushMs: options.logFlushMs,
+    });
+  }
+
+  /** Stops scheduling: pending steps are skipped; unless the stop is a successful exit 78, running ones are killed. */
+  #halt(reason: StopReason): void {
+    if (this.#stop !== null) return;
+    this.#stop = reason;
+    for (const [name, state] of this.#states) if (state.status === 'pending') this.#skip(name);
+    if (reason.kind === 'exit-78') return;
+    this.#abort.abort();
+    for (const [name, container] of this.#running) {
+      container.kill().catch((error: unknown) => {
+        this.#deps.logger.warn('runner: cannot kill a step container', {
+          step: name,
+          error: errorMessage(error),
+        });
+      });
+    }
+  }
+
+  /** True once the stage is being stopped as killed (cancel, timeout, fail-fast), not by a successful exit 78. */
+  #killing(): boolean {
+    return this.#stop !== null && this.#stop.kind !== 'exit-78';
+  }
+
+  #skip(name: string): void {
+    this.#update(name, { status: 'skipped' });
+  }
+
+  #finishStep(step: PlanStep, result: Pick<StepState, 'status' | 'exitCode' | 'error'>): void {
+    this.#update(step.name, { ...result, finishedAt: Date.now() });
+    const failed = result.status === 'failure' || result.status === 'error' || result.status === 'killed';
+    if (failed && step.errorPolicy !== 'ignore' && !step.detach) this.#failedSteps.push(step.name);
+  }
+
+  #createdSteps(): PlanStep[] {
+    return this.#run.stage.steps.filter((step) => step.runPolicy !== 'never');
+  }
+
+  #update(name: string, patch: Partial<StepState>): void {
+    const state = this.#states.get(name);
+    if (state === undefined) return;
+    this.#report({ ...state, ...patch });
+  }
+
+  /** Sends states of one step to the sink in order, never letting a failing sink stop the stage. */
+  #report(state: StepState): void {
+    this.#states.set(state.name, state);
+    const previous = this.#reports.get(state.name) ?? Promise.resolve();
+    const snapshot = { ...state };
+    this.#reports.set(
+      state.name,
+      previous.then(async () => {
+        try {
+          await this.#run.statuses.step(snapshot);
+        } catch (error) {
+          this.#deps.logger.error('runner: status sink failed', {
+            step: state.name,
+            error: errorMessage(error),
+          });
+        }
+      }),
+    );
+  }
+
+  async #finish(): Promise<StageResult> {
+    for (const [name, state] of this.#states) if (!FINAL.has(state.status)) this.#skip(name);
+    await Promise.all(this.#reports.values());
+    let outcome: StageOutcome;
+    let error: string | null = null;
+    if (this.#setupError !== null) {
+      outcome = 'error';
+      error = this.#setupError;
+    } else if (this.#stop !== null && this.#stop.kind !== 'exit-78') {
+      outcome = 'killed';
+      error = this.#stop.message;
+    } else outcome = this.#failedSteps.length > 0 ? 'failure' : 'success';
+    return {
+      outcome,
+      error,
+      steps: this.#createdSteps().flatMap((step) => {
+        const state = this.#states.get(step.name);
+        return state === undefined ? [] : [{ ...state }];
+      }),
+      startedAt: this.#startedAt,
+      finishedAt: Date.now(),
+    };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The per-stage network and volumes, and the removal of everything a stage (or a whole instance) left behind,
+ * found by label rather than by remembered ids so that a crash or a lost reply cannot leak anything.
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { PlanStage, ResourceSelector, StageRunIds } from '../core/index.ts';
+import { ignoringMissing } from './docker-errors.ts';
+import { INSTANCE_LABEL, labelFilter, stageLabels } from './labels.ts';
+
+export interface StageResources {
+  networkId: string;
+  networkName: string;
+  workspaceVolume: string;
+  /** Docker volume names of the stage's `temp` (on-disk) volumes, by plan volume name. */
+  tempVolumes: Map<string, string>;
+}
+
+function resourceName(): string {
+  return `drone-gogs-${randomBytes(6).toString('hex')}`;
+}
+
+export async function createStageResources(
+  docker: Docker,
+  ids: StageRunIds,
+  stage: PlanStage,
+): Promise<StageResources> {
+  const labels = stageLabels(ids);
+  const networkName = resourceName();
+  const network = await docker.createNetwork({
+    Name: networkName,
+    Driver: 'bridge',
+    Labels: labels,
+    CheckDuplicate: true,
+  });
+  const workspaceVolume = resourceName();
+  await docker.createVolume({ Name: workspaceVolume, Labels: labels });
+  const tempVolumes = new Map<string, string>();
+  for (const volume of stage.volumes) {
+    if (volume.kind !== 'temp' || volume.medium === 'memory') continue;
+    const name = resourceName();
+    await docker.createVolume({ Name: name, Labels: labels });
+    tempVolumes.set(volume.name, name);
+  }
+  return { networkId: network.id, networkName, workspaceVolume, tempVolumes };
+}
+
+/** Kills and removes matching containers, then networks, then volumes. Idempotent; returns how many it removed. */
+export async function removeLabelled(docker: Docker, selector: ResourceSelector): Promise<number> {
+  const filters = JSON.stringify(labelFilter(selector));
+  let removed = 0;
+  const containers = await docker.listContainers({ all: true, filters });
+  const containerResults = await Promise.all(
+    containers.map((info) =>
+      ignoringMissing(() => docker.getContainer(info.Id).remove({ force: true, v: true })),
+    ),
+  );
+  removed += containerResults.filter(Boolean).length;
+  for (const info of await docker.listNetworks({ filters })) {
+    if (await ignoringMissing(() => docker.getNetwork(info.Id).remove())) removed++;
+  }
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const info of Volumes ?? []) {
+    if (await ignoringMissing(() => docker.getVolume(info.Name).remove({ force: true }))) removed++;
+  }
+  return removed;
+}
+
+/** Instance ids found on labelled containers, networks and volumes. */
+export async function resourceOwners(docker: Docker): Promise<string[]> {
+  const filters = JSON.stringify(labelFilter({}));
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const owners = new Set<string>();
+  for (const labels of [
+    ...containers.map((container) => container.Labels),
+    ...networks.map((network) => network.Labels),
+    ...(volumes.Volumes ?? []).map((volume) => volume.Labels),
+  ]) {
+    const owner = labels?.[INSTANCE_LABEL];
+    if (owner !== undefined) owners.add(owner);
+  }
+  return [...owners].sort();
+}

@@ -1,0 +1,66 @@
+/**
+ * One step's container from creation to exit: created, attached before start so no output is lost, started,
+ * waited for. Output flows into the step's {@link StepLog} until the container is gone.
+ */
+import { pipeline } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import type { Logger } from '../core/index.ts';
+import { isConflictOrNotModified, isNotFound } from './docker-errors.ts';
+import type { StepLog } from './step-log.ts';
+
+export interface ContainerExit {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export interface StartedContainer {
+  id: string;
+  /** Resolves when the container exited and its output reached the log (or the stream broke). */
+  exited: Promise<ContainerExit>;
+  kill(): Promise<void>;
+}
+
+/** Only a SIGKILLed container (exit 137) can have been killed for memory; asking costs an API call. */
+async function wasOomKilled(container: Docker.Container): Promise<boolean> {
+  try {
+    return Boolean((await container.inspect()).State?.OOMKilled);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+export async function startContainer(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions,
+  log: StepLog,
+  logger: Logger,
+  stepName: string,
+): Promise<StartedContainer> {
+  const container = await docker.createContainer(spec);
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  const streamed = pipeline(stream, log).catch((error: unknown) => {
+    logger.warn('runner: log stream of a step broke', { step: stepName, error: String(error) });
+  });
+  // Waiting for the next exit, registered before start, cannot miss a container that exits at once.
+  const waited = container.wait({ condition: 'next-exit' });
+  waited.catch(() => {});
+  await container.start();
+  const exited = (async () => {
+    const { StatusCode } = (await waited) as { StatusCode: number };
+    await streamed;
+    return { exitCode: StatusCode, oomKilled: StatusCode === 137 && (await wasOomKilled(container)) };
+  })();
+  return {
+    id: container.id,
+    exited,
+    kill: async () => {
+      try {
+        await container.kill();
+      } catch (error) {
+        // Not running any more, or already removed: nothing left to stop.
+        if (!isNotFound(error) && !isConflictOrNotModified(error)) throw error;
+      }
+    },
+  };
+}

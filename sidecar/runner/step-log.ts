@@ -1,0 +1,126 @@
+/**
+ * One step's log on its way from the container to the {@link LogSink}: demultiplexed, decoded, split into masked
+ * lines, capped in size and sent in chunks. A Writable, so that a slow sink slows the attach stream and so the
+ * container, instead of letting lines pile up in memory.
+ */
+
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { Logger, LogLine, LogSink } from '../core/index.ts';
+import { FrameDemuxer } from './frame-demuxer.ts';
+import type { Masker } from './log-masker.ts';
+import { MaskedLineSplitter } from './masked-line-splitter.ts';
+
+export interface StepLogOptions {
+  step: string;
+  sink: LogSink;
+  masker: Masker;
+  logger: Logger;
+  limitBytes: number;
+  chunkLines: number;
+  flushMs: number;
+}
+
+const MAX_LINE_CHARS = 64 * 1024;
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+export class StepLog extends Writable {
+  readonly #options: StepLogOptions;
+  readonly #demuxer = new FrameDemuxer();
+  readonly #decoder = new StringDecoder('utf8');
+  readonly #splitter: MaskedLineSplitter;
+  readonly #startedAt = Date.now();
+  #bytes = 0;
+  #truncated = false;
+  #lineNumber = 0;
+  #buffer: LogLine[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #sending: Promise<void> = Promise.resolve();
+  #sinkFailed = false;
+
+  constructor(options: StepLogOptions) {
+    super();
+    this.#options = options;
+    this.#splitter = new MaskedLineSplitter(options.masker, MAX_LINE_CHARS);
+  }
+
+  /**
+   * Adds a line written by the runner itself (pull progress, errors), masked like the container's output. Once
+   * the container's output has ended, follow it with {@link flush} so that it reaches the sink.
+   */
+  note(text: string): void {
+    for (const line of text.split('\n')) this.#add([this.#options.masker.mask(line)]);
+  }
+
+  /** Ends a log that no container writes to (the step failed before its container ran). */
+  async close(): Promise<void> {
+    this.end();
+    await finished(this);
+  }
+
+  /** Sends what is buffered now; resolves once every line so far reached the sink (or the sink failed). */
+  async flush(): Promise<void> {
+    this.#send();
+    await this.#sending;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    for (const payload of this.#demuxer.push(chunk)) this.#accept(payload);
+    if (this.#buffer.length >= this.#options.chunkLines) {
+      this.#send();
+      this.#sending.then(() => callback(), callback);
+    } else callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.#truncated) this.#add(this.#splitter.push(this.#decoder.end()).concat(this.#splitter.end()));
+    this.flush().then(() => callback(), callback);
+  }
+
+  #accept(payload: Buffer): void {
+    if (this.#truncated) return;
+    const room = this.#options.limitBytes - this.#bytes;
+    const kept = payload.length > room ? payload.subarray(0, room) : payload;
+    this.#bytes += kept.length;
+    this.#add(this.#splitter.push(this.#decoder.write(kept)));
+    if (kept.length < payload.length) {
+      this.#truncated = true;
+      this.#add(this.#splitter.push(this.#decoder.end()).concat(this.#splitter.end()));
+      this.#add([
+        `drone-gogs: log truncated: this step printed more than ${formatBytes(this.#options.limitBytes)}; the rest of its output is not kept`,
+      ]);
+    }
+  }
+
+  #add(texts: string[]): void {
+    if (texts.length === 0) return;
+    const time = Math.floor((Date.now() - this.#startedAt) / 1000);
+    for (const text of texts) this.#buffer.push({ number: this.#lineNumber++, text, time });
+    this.#timer ??= setTimeout(() => this.#send(), this.#options.flushMs);
+  }
+
+  #send(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#buffer.length === 0) return;
+    const lines = this.#buffer;
+    this.#buffer = [];
+    const { sink, step, logger } = this.#options;
+    this.#sending = this.#sending.then(async () => {
+      if (this.#sinkFailed) return;
+      try {
+        await sink.write(step, lines);
+      } catch (error) {
+        this.#sinkFailed = true;
+        logger.error('runner: log sink failed; dropping the rest of the step log', {
+          step,
+          error: String(error),
+        });
+      }
+    });
+  }
+}

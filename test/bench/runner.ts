@@ -1,0 +1,177 @@
+/**
+ * `node test/bench/runner.ts`: the Docker runner against bare dockerode on the same engine, measured in the same
+ * run, so the ratios mean something across machines.
+ *
+ * - per-step overhead: (stage of 1 + N steps − stage of 1 step) / N, against create+start+wait+remove of the
+ *   same container with dockerode alone;
+ * - log throughput: a step printing 100 MB of 11-byte lines through the runner (split, masked, chunked to a
+ *   counting sink), against attach + demux of the same output from a container with log driver none;
+ * - memory: peak RSS growth of this process while the runner streams those 100 MB.
+ */
+import { Writable } from 'node:stream';
+import type { LogLine, PlanStage, StageRun } from '../../sidecar/core/index.ts';
+import { createBuildContext, parsePipelineFile, planPipelines } from '../../sidecar/pipeline/index.ts';
+import { createDockerRunner } from '../../sidecar/runner/index.ts';
+import { createTestDocker, removeInstanceResources } from '../support/docker.ts';
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images.ts';
+
+const docker = createTestDocker();
+const instance = `bench-${process.pid}`;
+const LABELS = { 'io.drone-gogs.instance': instance };
+const OUTPUT_BYTES = 100_000_000;
+const PRINT = `yes 0123456789 | head -c ${OUTPUT_BYTES}`;
+const STEPS = 10;
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function stage(yaml: string): PlanStage {
+  const file = parsePipelineFile(yaml, { fileName: '.drone.yml' });
+  const result = planPipelines(file, createBuildContext({ event: 'push', branch: 'main' }));
+  const first = result.plan.stages[0];
+  if (first === undefined) throw new Error(result.error ?? 'no stage');
+  return first;
+}
+
+function serialSteps(count: number, command: string): PlanStage {
+  const steps = Array.from(
+    { length: count },
+    (_, index) => `  - name: s${index}\n    image: ${BUSYBOX_IMAGE}\n    commands: ["${command}"]\n`,
+  ).join('');
+  return stage(`kind: pipeline\nname: default\nclone: { disable: true }\nsteps:\n${steps}`);
+}
+
+const runner = createDockerRunner({
+  docker,
+  logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
+  options: { logLimitBytes: 2 * OUTPUT_BYTES },
+});
+let builds = 0;
+
+async function runStage(
+  plan: PlanStage,
+  onLines: (lines: readonly LogLine[]) => void = () => {},
+): Promise<number> {
+  const run: StageRun = {
+    ids: { instance, repo: 'bench/runner', build: String(++builds), stage: '1' },
+    stage: plan,
+    secrets: { token: 'not-in-the-output' },
+    trusted: false,
+    workspace: { kind: 'empty' },
+    logs: { write: (_step, lines) => onLines(lines) },
+    statuses: { step() {} },
+    timeoutMs: 600_000,
+  };
+  const start = performance.now();
+  const result = await runner.runStage(run);
+  if (result.outcome !== 'success') throw new Error(`stage ${result.outcome}: ${result.error}`);
+  return performance.now() - start;
+}
+
+async function bareCycle(): Promise<number> {
+  const start = performance.now();
+  const container = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['true'], Labels: LABELS });
+  await container.start();
+  await container.wait();
+  await container.remove({ force: true });
+  return performance.now() - start;
+}
+
+async function bareLogThroughput(): Promise<number> {
+  const container = await docker.createContainer({
+    Image: BUSYBOX_IMAGE,
+    Cmd: ['sh', '-c', PRINT],
+    Labels: LABELS,
+    HostConfig: { LogConfig: { Type: 'none', Config: {} } },
+  });
+  let bytes = 0;
+  const counter = () =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback();
+      },
+    });
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  const ended = new Promise((resolve) => stream.on('end', resolve));
+  docker.modem.demuxStream(stream, counter(), counter());
+  const start = performance.now();
+  await container.start();
+  await container.wait();
+  await ended;
+  const seconds = (performance.now() - start) / 1000;
+  await container.remove({ force: true });
+  if (bytes !== OUTPUT_BYTES) throw new Error(`bare attach read ${bytes} bytes`);
+  return OUTPUT_BYTES / 1e6 / seconds;
+}
+
+async function runnerLogThroughput(): Promise<{ mbPerSecond: number; peakGrowthMb: number }> {
+  let bytes = 0;
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 25);
+  const onLines = (lines: readonly LogLine[]) => {
+    for (const line of lines) bytes += line.text.length + 1;
+  };
+  const plan = serialSteps(1, PRINT);
+  const start = performance.now();
+  await runStage(plan, onLines);
+  clearInterval(sampler);
+  const seconds = (performance.now() - start) / 1000;
+  // The trace line `+ yes ...` is the only line that is not output.
+  if (bytes < OUTPUT_BYTES) throw new Error(`runner delivered ${bytes} bytes`);
+  return { mbPerSecond: OUTPUT_BYTES / 1e6 / seconds, peakGrowthMb: (peak - baseline) / 1e6 };
+}
+
+async function main(): Promise<void> {
+  await ensureBusyboxImage();
+  try {
+    await bareCycle();
+    await runStage(serialSteps(1, 'true'));
+
+    const bare: number[] = [];
+    for (let index = 0; index < 10; index++) bare.push(await bareCycle());
+    const single: number[] = [];
+    const many: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      single.push(await runStage(serialSteps(1, 'true')));
+      many.push(await runStage(serialSteps(1 + STEPS, 'true')));
+    }
+    const floor = median(bare);
+    const perStep = (median(many) - median(single)) / STEPS;
+    console.log(`container cycle, bare dockerode:       ${floor.toFixed(0)} ms (median of ${bare.length})`);
+    console.log(
+      `per step in the runner:                 ${perStep.toFixed(0)} ms  ratio ${(perStep / floor).toFixed(2)}`,
+    );
+    console.log(
+      `stage of 1 step (network, volume, cleanup): ${median(single).toFixed(0)} ms  ratio ${(median(single) / floor).toFixed(2)}`,
+    );
+
+    const bareThroughput: number[] = [];
+    const runnerThroughput: number[] = [];
+    const growth: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      bareThroughput.push(await bareLogThroughput());
+      const measured = await runnerLogThroughput();
+      runnerThroughput.push(measured.mbPerSecond);
+      growth.push(measured.peakGrowthMb);
+    }
+    const logFloor = median(bareThroughput);
+    const logRunner = median(runnerThroughput);
+    console.log(`log throughput, bare attach (driver none): ${logFloor.toFixed(1)} MB/s`);
+    console.log(
+      `log throughput, runner to a sink:          ${logRunner.toFixed(1)} MB/s  ratio ${(logRunner / logFloor).toFixed(2)}`,
+    );
+    console.log(
+      `peak RSS growth while streaming 100 MB:    ${median(growth).toFixed(0)} MB (runs: ${growth.map((mb) => mb.toFixed(0)).join(', ')})`,
+    );
+  } finally {
+    await removeInstanceResources(docker, instance);
+  }
+}
+
+await main();
