@@ -38,6 +38,11 @@ export interface LogLine {
  */
 export interface LogSink {
   write(step: string, lines: readonly LogLine[]): Promise<void> | void;
+  /**
+   * Called once after the last write of a step's log (also when the step printed nothing), so that live readers
+   * can stop waiting. Awaited like a write; optional for sinks that do not care.
+   */
+  end?(step: string): Promise<void> | void;
 }
 
 export interface StepState {
@@ -113,6 +118,8 @@ export interface StageResult {
   steps: StepState[];
   startedAt: number;
   finishedAt: number;
+  /** The name of the Docker engine that ran the stage, when the runner is a pool of several; absent otherwise. */
+  engine?: string;
 }
 
 /** Selects labelled resources for removal: every given field must match. */
@@ -147,4 +154,64 @@ export interface Runner {
    * `for (const id of await runner.resourceOwners()) if (!live.has(id)) await runner.removeResources({ instance: id })`.
    */
   resourceOwners(): Promise<string[]>;
+  /**
+   * Takes over a stage whose runner process died while its containers may still run (found by the stage's
+   * labels). `follow`: every step container is re-attached and waited for; its log continues at
+   * `logPositions[step]` after a note saying that output printed while nobody was attached is lost (step containers
+   * keep no log of their own); steps that never started are not run, which makes the stage `error`. `abandon`:
+   * everything is removed and the stage ends `error`. Reports `running` (for steps it follows) and final statuses
+   * only. Removes every resource of the stage before it resolves; does not reject. Nothing left of the stage →
+   * `error` at once. Call it once per dead stage, after claiming it; never for a stage a live process still runs.
+   */
+  recoverStage(recovery: StageRecovery): Promise<StageResult>;
+}
+
+/** A stage to take over after its process died: the ids it ran under (the dead instance's), and where to report. */
+export interface StageRecovery {
+  ids: StageRunIds;
+  stage: PlanStage;
+  /** The stage's secrets again, to mask what the steps print from now on. */
+  secrets: Readonly<Record<string, string>>;
+  /** The number the next log line of each step gets (what the store holds: `lastLine + 1`); 0 when absent. */
+  logPositions?: Readonly<Record<string, number>>;
+  logs: LogSink;
+  statuses: StatusSink;
+  mode: 'follow' | 'abandon';
+  /** Aborting kills what is still running; the stage ends killed. */
+  signal?: AbortSignal;
+}
+
+/** An operating system and CPU architecture in Go's words (`linux`, `amd64`, `arm64`). */
+export interface Platform {
+  os: string;
+  arch: string;
+}
+
+/** What a pool knows of one of its engines, for status pages and tests. */
+export interface EngineState {
+  name: string;
+  /** Answering its health check. An engine that is down gets no new stages. */
+  up: boolean;
+  /** Configured, or read from the engine once it answered; null while it never has. */
+  platform: Platform | null;
+  labels: Readonly<Record<string, string>>;
+  /** Maximum stages at once, and how many run now. */
+  capacity: number;
+  running: number;
+  /** Why the last health check failed; null while up. */
+  lastError: string | null;
+}
+
+/**
+ * A {@link Runner} over several Docker engines. `runStage` waits for an engine whose platform and labels match
+ * the stage's `platform` and `node` and which has room, runs the stage there and names it in the result's
+ * `engine`. No matching engine at all → outcome `error` at once. An engine that stops answering during a stage
+ * ends that stage `error` with a message naming the engine, and gets no new stage until it answers again.
+ * `removeResources` and `resourceOwners` cover the engines that answer; removals an engine missed while down
+ * are applied when it answers again.
+ */
+export interface RunnerPool extends Runner {
+  engines(): EngineState[];
+  /** Stops the health checks; stages still running go on. Idempotent. */
+  close(): void;
 }

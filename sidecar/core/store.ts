@@ -1,3 +1,5 @@
+import type { LogLine } from './runner.ts';
+
 /**
  * What the sidecar keeps, and the store interfaces over it. store/ implements them on libSQL; every method
  * may be called concurrently, and by several sidecar processes sharing one database.
@@ -122,4 +124,46 @@ export interface BranchHeadStore {
   /** Insert or replace the row for (repoId, branch). */
   put(head: BranchHead): Promise<void>;
   remove(repoId: number, branch: string): Promise<void>;
+}
+
+/** One step's log, named by the runner's ids ({@link StageRunIds} without the instance) and the step name. */
+export interface StepLogKey {
+  repo: string;
+  build: string;
+  stage: string;
+  step: string;
+}
+
+/**
+ * Step logs in chunks of lines (table `log_chunks`). Lines are already masked by the runner. Safe to call
+ * concurrently for different steps; the writes of one step come from one writer, in order.
+ */
+export interface LogStore {
+  /**
+   * Stores the lines (numbers increasing) in one transaction. Lines whose number is not above the highest number
+   * already stored for the step are dropped, so a retried write or a log replayed after a restart never
+   * duplicates a line. Returns the lines it stored.
+   */
+  append(key: StepLogKey, lines: readonly LogLine[]): Promise<LogLine[]>;
+  /** Stored lines numbered above `afterLine` (default -1: from the start), in order, at most `limit` (default 5000). */
+  read(key: StepLogKey, options?: { afterLine?: number; limit?: number }): Promise<LogLine[]>;
+  /** The highest stored line number of the step; -1 when it has none. */
+  lastLine(key: StepLogKey): Promise<number>;
+}
+
+/**
+ * Live step logs within one sidecar process: the sink publishes lines once they are stored; readers follow a step
+ * from its first stored line on, then live. Lines are the runner's masked lines; nothing else is published.
+ * Every method may be called concurrently.
+ */
+export interface LogHub {
+  /** Lines of the step that are stored now, in order. Never blocks: a slow reader catches up from the store. */
+  publish(key: StepLogKey, lines: readonly LogLine[]): void;
+  /** The step's log is complete: readers end once they have every line. */
+  end(key: StepLogKey): void;
+  /**
+   * Every line of the step once and in order: what is stored, then live lines as they are published, until the
+   * log ends or the signal aborts. A step whose log ended before (recently, in this process) yields what is stored.
+   */
+  follow(key: StepLogKey, options?: { signal?: AbortSignal }): AsyncIterable<LogLine>;
 }

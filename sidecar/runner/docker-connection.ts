@@ -1,21 +1,73 @@
 /** A Docker engine client from a DOCKER_HOST-style address, so that callers never read the environment themselves. */
+import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { AppError } from '../core/index.ts';
 
+/** Files of a TLS client: the CA that signed the engine's certificate, and this client's certificate and key. */
+export interface DockerTlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export interface DockerAccess {
+  /** For `tcp://` addresses: speak HTTPS and verify the engine against `ca` (Docker's `--tlsverify`). */
+  tls?: DockerTlsFiles;
+  /** For `ssh://` addresses: the private key file, or else the ssh agent's socket (config/ reads SSH_AUTH_SOCK). */
+  sshIdentityFile?: string;
+  sshAgentSocket?: string;
+}
+
+function readConfigFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new AppError('CONFIG_INVALID', `cannot read the Docker ${what} file ${path}`, { cause });
+  }
+}
+
 /**
- * `unix:///path` or '' (the local socket), `tcp://host:port` or `http://host:port` (plain HTTP). TLS and ssh
- * addresses are not supported yet: AppError CONFIG_INVALID.
+ * `unix:///path` or '' (the local socket); `tcp://host:port` (plain HTTP on 2375, or HTTPS on 2376 with `tls`);
+ * `http://host:port`; `ssh://user@host[:port]` (the engine's socket through ssh, like `docker -H ssh://`). Anything
+ * else, or an unreadable TLS or key file: AppError CONFIG_INVALID.
  */
-export function connectDocker(address = ''): Docker {
+export function connectDocker(address = '', access: DockerAccess = {}): Docker {
   if (address === '') return new Docker({ socketPath: '/var/run/docker.sock' });
   const url = URL.parse(address);
   if (url === null) throw new AppError('CONFIG_INVALID', `Docker address ${address} is not a URL`);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  if (url.protocol === 'tcp:' && access.tls !== undefined) {
+    return new Docker({
+      protocol: 'https',
+      host: url.hostname,
+      port: Number(url.port || 2376),
+      ca: readConfigFile(access.tls.ca, 'TLS CA'),
+      cert: readConfigFile(access.tls.cert, 'TLS certificate'),
+      key: readConfigFile(access.tls.key, 'TLS key'),
+    });
+  }
   if (url.protocol === 'tcp:' || url.protocol === 'http:') {
     return new Docker({ protocol: 'http', host: url.hostname, port: Number(url.port || 2375) });
   }
+  if (url.protocol === 'ssh:' && url.username !== '' && url.hostname !== '') {
+    const key = access.sshIdentityFile;
+    const agent = access.sshAgentSocket;
+    if (key === undefined && agent === undefined) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `Docker address ${address} needs an ssh identity file or agent socket`,
+      );
+    }
+    return new Docker({
+      protocol: 'ssh',
+      host: url.hostname,
+      port: Number(url.port || 22),
+      username: decodeURIComponent(url.username),
+      sshOptions: key === undefined ? { agent } : { privateKey: readConfigFile(key, 'ssh identity') },
+    } as Docker.DockerOptions);
+  }
   throw new AppError(
     'CONFIG_INVALID',
-    `unsupported Docker address ${address}: use unix:///path or tcp://host:port`,
+    `unsupported Docker address ${address}: use unix:///path, tcp://host:port or ssh://user@host`,
   );
 }

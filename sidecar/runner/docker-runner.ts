@@ -4,6 +4,7 @@ import type { Logger, Runner, StageResult, StageRun } from '../core/index.ts';
 import { selectorOf } from './labels.ts';
 import { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
 import { StageExecution } from './stage-execution.ts';
+import { recoverDockerStage } from './stage-recovery.ts';
 import { removeLabelled, resourceOwners } from './stage-resources.ts';
 
 export interface DockerRunnerDeps {
@@ -12,26 +13,38 @@ export interface DockerRunnerDeps {
   options?: Partial<DockerRunnerOptions>;
 }
 
+/**
+ * Runs the stage and removes its resources. `engineLost` (from a pool's health checks) ends the stage `error` at
+ * once instead of waiting on requests a dead engine never answers.
+ */
+export async function runDockerStage(
+  deps: { docker: Docker; logger: Logger; options: DockerRunnerOptions },
+  run: StageRun,
+  engineLost?: AbortSignal,
+): Promise<StageResult> {
+  const { docker, logger } = deps;
+  const execution = new StageExecution({ ...deps, ...(engineLost ? { engineLost } : {}) }, run);
+  try {
+    return await execution.execute();
+  } finally {
+    await removeLabelled(docker, selectorOf(run.ids)).catch((error: unknown) => {
+      logger.error('runner: cannot remove the resources of a stage', {
+        repo: run.ids.repo,
+        build: run.ids.build,
+        stage: run.ids.stage,
+        error: String(error),
+      });
+    });
+  }
+}
+
 export function createDockerRunner(deps: DockerRunnerDeps): Runner {
   const options: DockerRunnerOptions = { ...DEFAULT_RUNNER_OPTIONS, ...deps.options };
   const { docker, logger } = deps;
   return {
-    async runStage(run: StageRun): Promise<StageResult> {
-      const execution = new StageExecution({ docker, options, logger }, run);
-      try {
-        return await execution.execute();
-      } finally {
-        await removeLabelled(docker, selectorOf(run.ids)).catch((error: unknown) => {
-          logger.error('runner: cannot remove the resources of a stage', {
-            repo: run.ids.repo,
-            build: run.ids.build,
-            stage: run.ids.stage,
-            error: String(error),
-          });
-        });
-      }
-    },
+    runStage: (run: StageRun) => runDockerStage({ docker, logger, options }, run),
     removeResources: (selector) => removeLabelled(docker, selector),
+    recoverStage: (recovery) => recoverDockerStage({ docker, logger, options }, recovery),
     resourceOwners: () => resourceOwners(docker),
   };
 }

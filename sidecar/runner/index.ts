@@ -3,7 +3,20 @@
  *
  *   const runner = createDockerRunner({ docker: connectDocker(config.dockerHost), logger });
  *   const result = await runner.runStage({ ids, stage, secrets, trusted, workspace, logs, statuses, timeoutMs });
+ *
+ * With several build hosts, a pool is the runner: `createRunnerPool({ engines: connectEngines(configs), logger })`.
  */
-export { connectDocker } from './docker-connection.ts';
+export { connectDocker, type DockerAccess, type DockerTlsFiles } from './docker-connection.ts';
 export { createDockerRunner, type DockerRunnerDeps } from './docker-runner.ts';
+export {
+  connectEngines,
+  createRunnerPool,
+  DEFAULT_POOL_OPTIONS,
+  type DockerEngineConfig,
+  type PoolEngine,
+  type RunnerPoolDeps,
+  type RunnerPoolOptions,
+} from './engine-pool.ts';
+export { createLogHub, type LogHubOptions } from './log-hub.ts';
 export { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
+export { reapDeadInstances } from './reap.ts';

@@ -6,7 +6,7 @@ export const INSTANCE_LABEL = `${LABEL_PREFIX}.instance`;
 const REPO_LABEL = `${LABEL_PREFIX}.repo`;
 const BUILD_LABEL = `${LABEL_PREFIX}.build`;
 const STAGE_LABEL = `${LABEL_PREFIX}.stage`;
-const STEP_LABEL = `${LABEL_PREFIX}.step`;
+export const STEP_LABEL = `${LABEL_PREFIX}.step`;
 
 export function stageLabels(ids: StageRunIds): Record<string, string> {
   return {

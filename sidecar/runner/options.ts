@@ -10,7 +10,7 @@ export interface DockerRunnerOptions {
   logLimitBytes: number;
   /** The sink receives a chunk when this many lines are buffered ... */
   logChunkLines: number;
-  /** ... or when the oldest buffered line is this old. */
+  /** ... or when the oldest buffered line is this old (live readers see lines this much later, plus a write). */
   logFlushMs: number;
 }
 
@@ -20,5 +20,5 @@ export const DEFAULT_RUNNER_OPTIONS: DockerRunnerOptions = {
   pidsLimit: 4096,
   logLimitBytes: 10 * 1024 * 1024,
   logChunkLines: 500,
-  logFlushMs: 250,
+  logFlushMs: 100,
 };

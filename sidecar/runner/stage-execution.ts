@@ -37,6 +37,8 @@ export interface StageExecutionDeps {
   docker: Docker;
   options: DockerRunnerOptions;
   logger: Logger;
+  /** Aborted (with the reason as a message) when whoever watches the engine finds it gone: stop waiting on it. */
+  engineLost?: AbortSignal;
 }
 
 /** Why the stage stopped scheduling steps; every one of these ends the stage killed except `exit-78`. */
@@ -107,12 +109,19 @@ export class StageExecution {
     const { signal, timeoutMs } = this.#run;
     const onAbort = () => this.#halt({ kind: 'cancelled', message: 'cancelled' });
     signal?.addEventListener('abort', onAbort, { once: true });
+    const { engineLost } = this.#deps;
+    const onLost = () => {
+      this.#setupError ??= `the Docker engine stopped answering: ${String(engineLost?.reason)}`;
+      this.#halt({ kind: 'cancelled', message: this.#setupError });
+    };
+    engineLost?.addEventListener('abort', onLost, { once: true });
     const timer = setTimeout(
       () => this.#halt({ kind: 'timeout', message: `timed out after ${Math.round(timeoutMs / 1000)} s` }),
       timeoutMs,
     );
     try {
       if (signal?.aborted) onAbort();
+      if (engineLost?.aborted) onLost();
       if (this.#stop !== null) return;
       let resources: StageResources;
       try {
@@ -131,6 +140,7 @@ export class StageExecution {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      engineLost?.removeEventListener('abort', onLost);
     }
   }
 
@@ -254,7 +264,7 @@ export class StageExecution {
     });
     let container: StartedContainer;
     try {
-      container = await startContainer(docker, spec, log, logger, step.name);
+      container = await startContainer(docker, spec, log, logger, step.name, this.#deps.engineLost);
     } catch (error) {
       const message = `cannot start the container: ${engineMessage(error)}`;
       log.note(`drone-gogs: ${message}`);

@@ -85,3 +85,14 @@ export async function resourceOwners(docker: Docker): Promise<string[]> {
   }
   return [...owners].sort();
 }
+
+/** Whether any container, network or volume matches the selector. */
+export async function hasLabelled(docker: Docker, selector: ResourceSelector): Promise<boolean> {
+  const filters = JSON.stringify(labelFilter(selector));
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters, limit: 1 }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return containers.length + networks.length + (volumes.Volumes ?? []).length > 0;
+}

@@ -36,6 +36,7 @@ export async function startContainer(
   log: StepLog,
   logger: Logger,
   stepName: string,
+  engineLost?: AbortSignal,
 ): Promise<StartedContainer> {
   const container = await docker.createContainer(spec);
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -46,11 +47,14 @@ export async function startContainer(
   const waited = container.wait({ condition: 'next-exit' });
   waited.catch(() => {});
   await container.start();
-  const exited = (async () => {
+  const followed = (async () => {
     const { StatusCode } = (await waited) as { StatusCode: number };
     await streamed;
     return { exitCode: StatusCode, oomKilled: StatusCode === 137 && (await wasOomKilled(container)) };
   })();
+  // A dead engine leaves the wait request open for ever (the socket closes without an error); the caller says so.
+  const exited = engineLost === undefined ? followed : Promise.race([followed, rejectOnAbort(engineLost)]);
+  exited.catch(() => {});
   return {
     id: container.id,
     exited,
@@ -63,4 +67,12 @@ export async function startContainer(
       }
     },
   };
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new Error(String(signal.reason ?? 'the Docker engine stopped answering')));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
 }

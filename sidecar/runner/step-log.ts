@@ -20,6 +20,10 @@ export interface StepLogOptions {
   limitBytes: number;
   chunkLines: number;
   flushMs: number;
+  /** Number of the first line; a re-attached log continues after what is stored. */
+  firstLine?: number;
+  /** When the step started (ms since the epoch), for line times; default now. */
+  startedAt?: number;
 }
 
 const MAX_LINE_CHARS = 64 * 1024;
@@ -33,10 +37,10 @@ export class StepLog extends Writable {
   readonly #demuxer = new FrameDemuxer();
   readonly #decoder = new StringDecoder('utf8');
   readonly #splitter: MaskedLineSplitter;
-  readonly #startedAt = Date.now();
+  readonly #startedAt: number;
   #bytes = 0;
   #truncated = false;
-  #lineNumber = 0;
+  #lineNumber: number;
   #buffer: LogLine[] = [];
   #timer: NodeJS.Timeout | undefined;
   #sending: Promise<void> = Promise.resolve();
@@ -45,6 +49,8 @@ export class StepLog extends Writable {
   constructor(options: StepLogOptions) {
     super();
     this.#options = options;
+    this.#startedAt = options.startedAt ?? Date.now();
+    this.#lineNumber = options.firstLine ?? 0;
     this.#splitter = new MaskedLineSplitter(options.masker, MAX_LINE_CHARS);
   }
 
@@ -78,7 +84,18 @@ export class StepLog extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.#truncated) this.#add(this.#splitter.push(this.#decoder.end()).concat(this.#splitter.end()));
-    this.flush().then(() => callback(), callback);
+    this.flush()
+      .then(() => this.#end())
+      .then(() => callback(), callback);
+  }
+
+  async #end(): Promise<void> {
+    const { sink, step, logger } = this.#options;
+    try {
+      await sink.end?.(step);
+    } catch (error) {
+      logger.error('runner: log sink failed to end a step log', { step, error: String(error) });
+    }
   }
 
   #accept(payload: Buffer): void {

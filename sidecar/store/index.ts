@@ -1,11 +1,13 @@
 import { createBranchHeadStore } from './branch-head-store.ts';
 import { createDeliveryStore } from './delivery-store.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { createLogStore } from './log-store.ts';
 import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
 import { createThreadedRecorder } from './threaded-recorder.ts';
 
+export { createStoredLogSink, type StoredLogSinkDeps } from './log-sink.ts';
 export { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 export { startWalCheckpointer } from './wal-checkpointer.ts';
 
@@ -34,6 +36,7 @@ export async function openStores(options: DatabaseOptions & { migrate?: boolean;
     repos: createRepoStore(database.db),
     deliveries,
     branchHeads: createBranchHeadStore(database.db),
+    logs: createLogStore(database.db),
     async close() {
       await deliveries.close();
       native?.close();

@@ -75,3 +75,33 @@ export const branchHeads = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.repoId, table.branch] })],
 );
+
+/**
+ * Step logs in chunks, as the runner sends them (masked). `seq` is the number of the chunk's first line, so a
+ * step's chunks sort by it and a retried chunk collides instead of duplicating; `lines` is a JSON array of
+ * `{ number, text, time }`.
+ */
+export const logChunks = sqliteTable(
+  'log_chunks',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    repo: text().notNull(),
+    build: text().notNull(),
+    stage: text().notNull(),
+    step: text().notNull(),
+    seq: integer().notNull(),
+    lastLine: integer().notNull(),
+    lines: text().notNull(),
+    createdAt: integer().notNull().default(now),
+  },
+  (table) => [
+    uniqueIndex('log_chunks_step_seq_unique').on(table.repo, table.build, table.stage, table.step, table.seq),
+    index('log_chunks_step_last_line_idx').on(
+      table.repo,
+      table.build,
+      table.stage,
+      table.step,
+      table.lastLine,
+    ),
+  ],
+);

@@ -8,6 +8,7 @@ import type {
   LogLine,
   LogSink,
   PlanStage,
+  Runner,
   StageResult,
   StageRun,
   StatusSink,
@@ -84,27 +85,33 @@ export interface Harness {
 
 let builds = 0;
 
+/** Runs the stage on any {@link Runner} (a pool, say) under a fresh build id of the instance. */
+export async function runWith(
+  runner: Runner,
+  instance: string,
+  stage: PlanStage,
+  extra: Partial<StageRun> = {},
+): Promise<{ result: StageResult; logs: MemoryLogs; statuses: MemoryStatuses }> {
+  const logs = new MemoryLogs();
+  const statuses = new MemoryStatuses();
+  const workspace: WorkspaceSource = { kind: 'empty' };
+  const result = await runner.runStage({
+    ids: { instance, repo: 'octo/hello', build: String(++builds), stage: '1' },
+    stage,
+    secrets: {},
+    trusted: false,
+    workspace,
+    logs,
+    statuses,
+    timeoutMs: 60_000,
+    ...extra,
+  });
+  return { result, logs, statuses };
+}
+
 export function createHarness(instance: string, options: Partial<DockerRunnerOptions> = {}): Harness {
   const runner = createDockerRunner({ docker: createTestDocker(), logger: quietLogger, options });
-  return {
-    async run(stage, extra = {}) {
-      const logs = new MemoryLogs();
-      const statuses = new MemoryStatuses();
-      const workspace: WorkspaceSource = { kind: 'empty' };
-      const result = await runner.runStage({
-        ids: { instance, repo: 'octo/hello', build: String(++builds), stage: '1' },
-        stage,
-        secrets: {},
-        trusted: false,
-        workspace,
-        logs,
-        statuses,
-        timeoutMs: 60_000,
-        ...extra,
-      });
-      return { result, logs, statuses };
-    },
-  };
+  return { run: (stage, extra = {}) => runWith(runner, instance, stage, extra) };
 }
 
 /** `name: status` of every step of a result, for compact assertions. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs, idempotently and without prompts:
-# Debian's git and docker.io (dockerd started in the background and waited for), and busybox-static for the
-# locally built test images (no image registry is reachable here). Safe to run again: it only acts on what
-# is missing.
+# Debian's git and docker.io (dockerd started in the background and waited for), busybox-static for the
+# locally built test images (no image registry is reachable here), and iproute2, util-linux and openssl for
+# the second test engine (its own network namespace, TLS certificates). Safe to run again: it only acts on
+# what is missing.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -17,6 +18,9 @@ missing=()
 command -v git >/dev/null || missing+=(git)
 command -v dockerd >/dev/null || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nsenter >/dev/null || missing+=(util-linux)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from Debian (apt-get)"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,413 @@
+/**
+ * Several Docker engines behind one {@link RunnerPool}: each stage waits for an engine whose platform and labels
+ * match and which has room, and runs there on that engine's Docker runner. Health checks with backoff decide which
+ * engines may get stages; an engine that stops answering while a stage runs turns that stage into an error naming
+ * the engine, whatever the steps themselves reported.
+ */
+import type Docker from 'dockerode';
+import type {
+  EngineState,
+  Logger,
+  PlanStage,
+  Platform,
+  ResourceSelector,
+  Runner,
+  RunnerPool,
+  StageResult,
+  StageRun,
+} from '../core/index.ts';
+import { connectDocker, type DockerAccess } from './docker-connection.ts';
+import { engineMessage } from './docker-errors.ts';
+import { createDockerRunner, runDockerStage } from './docker-runner.ts';
+import { selectorOf } from './labels.ts';
+import { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
+import { recoverDockerStage } from './stage-recovery.ts';
+import { hasLabelled } from './stage-resources.ts';
+import { unstartedResult } from './unstarted-result.ts';
+
+/** One build host as configured: where it is, how many stages it takes at once, what it is. */
+export interface DockerEngineConfig extends DockerAccess {
+  name: string;
+  /** A {@link connectDocker} address; '' = the local socket. */
+  address: string;
+  /** Maximum stages running at once on this engine. */
+  capacity: number;
+  /** Read from the engine (`docker version`) when not given. */
+  platform?: Platform;
+  /** Matched against a stage's `node:` (every key of the stage must be here with the same value). */
+  labels?: Record<string, string>;
+}
+
+/** An engine with its client made; tests and {@link connectEngines} build these. */
+export interface PoolEngine {
+  name: string;
+  docker: Docker;
+  capacity: number;
+  platform?: Platform;
+  labels?: Record<string, string>;
+}
+
+export interface RunnerPoolOptions {
+  /** Between health checks of an engine that answers. */
+  healthIntervalMs: number;
+  /** First and longest wait between checks of an engine that does not answer (doubling in between). */
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** A ping slower than this counts as no answer. */
+  pingTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: RunnerPoolOptions = {
+  healthIntervalMs: 10_000,
+  backoffMinMs: 1_000,
+  backoffMaxMs: 60_000,
+  pingTimeoutMs: 5_000,
+};
+
+export interface RunnerPoolDeps {
+  engines: PoolEngine[];
+  logger: Logger;
+  /** Settings of every engine's Docker runner. */
+  runner?: Partial<DockerRunnerOptions>;
+  pool?: Partial<RunnerPoolOptions>;
+}
+
+/** Clients for the configured engines; throws AppError CONFIG_INVALID for a bad address or file. */
+export function connectEngines(configs: readonly DockerEngineConfig[]): PoolEngine[] {
+  return configs.map((config) => ({
+    name: config.name,
+    docker: connectDocker(config.address, config),
+    capacity: config.capacity,
+    ...(config.platform === undefined ? {} : { platform: config.platform }),
+    ...(config.labels === undefined ? {} : { labels: config.labels }),
+  }));
+}
+
+const GO_ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i386: '386' };
+
+function goArch(arch: string): string {
+  return GO_ARCH[arch] ?? arch;
+}
+
+function describePlatform(platform: Platform | null): string {
+  return platform === null ? 'unknown platform' : `${platform.os}/${platform.arch}`;
+}
+
+function describeNeed(stage: PlanStage): string {
+  const labels = Object.entries(stage.node).map(([key, value]) => `${key}=${value}`);
+  const platform = `${stage.platform.os || 'any os'}/${stage.platform.arch || 'any arch'}`;
+  return labels.length === 0 ? platform : `${platform} with labels ${labels.join(', ')}`;
+}
+
+function messageOf(error: unknown): string {
+  return engineMessage(error) || String(error);
+}
+
+interface Slot {
+  name: string;
+  docker: Docker;
+  runner: Runner;
+  capacity: number;
+  labels: Record<string, string>;
+  platform: Platform | null;
+  /** null until the first health check ends. */
+  up: boolean | null;
+  /** Stages running or placed here. */
+  running: number;
+  lastError: string | null;
+  /** Bumped each time the engine is found down: a stage that saw it change lost its engine at some point. */
+  outages: number;
+  failures: number;
+  checking: Promise<string | null> | null;
+  timer: NodeJS.Timeout | undefined;
+  /** Aborted when the engine is found down, so that its stages stop waiting on it; renewed when it is back. */
+  lost: AbortController;
+  /** Removals that could not reach the engine, applied when it answers again. */
+  missedRemovals: Map<string, ResourceSelector>;
+}
+
+interface Waiter {
+  stage: PlanStage;
+  place(slot: Slot | { error: string }): void;
+}
+
+type Fit = 'yes' | 'no' | 'maybe';
+
+function fitOf(slot: Slot, stage: PlanStage): Fit {
+  for (const [key, value] of Object.entries(stage.node)) if (slot.labels[key] !== value) return 'no';
+  if (slot.platform === null) return 'maybe';
+  const { os, arch } = stage.platform;
+  if (os !== '' && os !== slot.platform.os) return 'no';
+  if (arch !== '' && goArch(arch) !== goArch(slot.platform.arch)) return 'no';
+  return 'yes';
+}
+
+export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
+  const options: RunnerPoolOptions = { ...DEFAULT_POOL_OPTIONS, ...deps.pool };
+  const { logger } = deps;
+  const slots: Slot[] = deps.engines.map((engine) => ({
+    name: engine.name,
+    docker: engine.docker,
+    runner: createDockerRunner({ docker: engine.docker, logger, options: deps.runner ?? {} }),
+    capacity: engine.capacity,
+    labels: { ...engine.labels },
+    platform: engine.platform ?? null,
+    up: null,
+    running: 0,
+    lastError: null,
+    outages: 0,
+    failures: 0,
+    checking: null,
+    timer: undefined,
+    lost: new AbortController(),
+    missedRemovals: new Map(),
+  }));
+  const runnerOptions: DockerRunnerOptions = { ...DEFAULT_RUNNER_OPTIONS, ...deps.runner };
+  const waiting: Waiter[] = [];
+  let closed = false;
+
+  function dispatch(): void {
+    for (const waiter of [...waiting]) {
+      const fits = slots.map((slot) => fitOf(slot, waiter.stage));
+      if (!fits.includes('yes') && !fits.includes('maybe')) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        const engines = slots.map((slot) => `${slot.name} ${describePlatform(slot.platform)}`).join(', ');
+        waiter.place({ error: `no Docker engine for ${describeNeed(waiter.stage)} (engines: ${engines})` });
+        continue;
+      }
+      let best: Slot | null = null;
+      for (const [index, slot] of slots.entries()) {
+        if (fits[index] !== 'yes' || slot.up !== true || slot.running >= slot.capacity) continue;
+        const free = (slot.capacity - slot.running) / slot.capacity;
+        if (best === null || free > (best.capacity - best.running) / best.capacity) best = slot;
+      }
+      if (best === null) continue;
+      waiting.splice(waiting.indexOf(waiter), 1);
+      best.running++;
+      waiter.place(best);
+    }
+  }
+
+  function schedule(slot: Slot): void {
+    if (closed) return;
+    clearTimeout(slot.timer);
+    const delay = slot.up
+      ? options.healthIntervalMs
+      : Math.min(options.backoffMaxMs, options.backoffMinMs * 2 ** Math.max(0, slot.failures - 1));
+    slot.timer = setTimeout(() => void check(slot), delay);
+    slot.timer.unref();
+  }
+
+  /** Pings the engine (reading its platform the first time); resolves with why it failed, or null. */
+  function check(slot: Slot): Promise<string | null> {
+    slot.checking ??= (async () => {
+      let failure: string | null = null;
+      try {
+        await withTimeout(slot.docker.ping(), options.pingTimeoutMs);
+        if (slot.platform === null) {
+          const version = await withTimeout(slot.docker.version(), options.pingTimeoutMs);
+          slot.platform = { os: version.Os, arch: goArch(version.Arch) };
+        }
+      } catch (error) {
+        failure = messageOf(error);
+      }
+      slot.checking = null;
+      if (failure === null) markUp(slot);
+      else markDown(slot, failure);
+      schedule(slot);
+      dispatch();
+      return failure;
+    })();
+    return slot.checking;
+  }
+
+  function markUp(slot: Slot): void {
+    const wasDown = slot.up === false;
+    slot.up = true;
+    slot.failures = 0;
+    slot.lastError = null;
+    if (slot.lost.signal.aborted) slot.lost = new AbortController();
+    if (wasDown) logger.info('runner: Docker engine answers again', { engine: slot.name });
+    const missed = [...slot.missedRemovals.values()];
+    slot.missedRemovals.clear();
+    for (const selector of missed) {
+      slot.runner.removeResources(selector).catch((error: unknown) => {
+        remember(slot, selector);
+        logger.warn('runner: cannot remove what a stage left on an engine', {
+          engine: slot.name,
+          error: messageOf(error),
+        });
+      });
+    }
+  }
+
+  function markDown(slot: Slot, failure: string): void {
+    if (slot.up !== false) {
+      slot.outages++;
+      slot.lost.abort(`Docker engine "${slot.name}" does not answer: ${failure}`);
+      logger.warn('runner: Docker engine does not answer; no new stages go there', {
+        engine: slot.name,
+        error: failure,
+      });
+    }
+    slot.up = false;
+    slot.failures++;
+    slot.lastError = failure;
+  }
+
+  function waitForSlot(run: StageRun, deadline: number): Promise<Slot | StageResult> {
+    const startedAt = Date.now();
+    return new Promise((resolve) => {
+      const { signal } = run;
+      const settle = (value: Slot | Promise<StageResult>) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = waiting.indexOf(waiter);
+        if (index >= 0) waiting.splice(index, 1);
+        resolve(value);
+      };
+      const waiter: Waiter = {
+        stage: run.stage,
+        place: (placed) => {
+          if ('error' in placed) settle(unstartedResult(run, 'error', placed.error, startedAt));
+          else settle(placed);
+        },
+      };
+      const onAbort = () => settle(unstartedResult(run, 'killed', 'cancelled', startedAt));
+      const waitedTooLong = `no Docker engine for ${describeNeed(run.stage)} had room within ${Math.round((deadline - startedAt) / 1000)} s`;
+      const timer = setTimeout(
+        () => settle(unstartedResult(run, 'error', waitedTooLong, startedAt)),
+        Math.max(0, deadline - startedAt),
+      );
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiting.push(waiter);
+      dispatch();
+    });
+  }
+
+  for (const slot of slots) void check(slot);
+
+  return {
+    async runStage(run) {
+      const deadline = Date.now() + run.timeoutMs;
+      const placed = await waitForSlot(run, deadline);
+      if (!('docker' in placed)) return placed;
+      const slot = placed;
+      const outagesBefore = slot.outages;
+      try {
+        const result = await runDockerStage(
+          { docker: slot.docker, logger, options: runnerOptions },
+          { ...run, timeoutMs: Math.max(1, deadline - Date.now()) },
+          slot.lost.signal,
+        );
+        let lost = slot.outages !== outagesBefore ? (slot.lastError ?? 'no answer') : null;
+        if (lost === null && result.outcome !== 'success') lost = await check(slot);
+        if (lost === null) return { ...result, engine: slot.name };
+        remember(slot, selectorOf(run.ids));
+        return {
+          ...result,
+          outcome: 'error',
+          error: `Docker engine "${slot.name}" stopped answering during the stage: ${lost}`,
+          engine: slot.name,
+        };
+      } finally {
+        slot.running--;
+        dispatch();
+      }
+    },
+
+    async recoverStage(recovery) {
+      const selector = selectorOf(recovery.ids);
+      for (const slot of slots) {
+        if (slot.up !== true) continue;
+        const here = await hasLabelled(slot.docker, selector).catch(() => false);
+        if (!here) continue;
+        slot.running++;
+        try {
+          const result = await recoverDockerStage(
+            { docker: slot.docker, logger, options: runnerOptions },
+            recovery,
+          );
+          return { ...result, engine: slot.name };
+        } finally {
+          slot.running--;
+          dispatch();
+        }
+      }
+      const down = slots.filter((slot) => slot.up !== true).map((slot) => slot.name);
+      const unreachable = down.length === 0 ? '' : ` (not answering: ${down.join(', ')})`;
+      return unstartedResult(
+        { stage: recovery.stage, statuses: { step: () => undefined } },
+        'error',
+        `the process running the stage (instance ${recovery.ids.instance}) stopped, and nothing of the stage is left on the Docker engines that answer${unreachable}`,
+        Date.now(),
+      );
+    },
+
+    async removeResources(selector) {
+      let removed = 0;
+      for (const slot of slots) {
+        if (slot.up !== true) {
+          remember(slot, selector);
+          continue;
+        }
+        try {
+          removed += await slot.runner.removeResources(selector);
+        } catch (error) {
+          remember(slot, selector);
+          logger.warn('runner: cannot remove resources on an engine; retried when it answers', {
+            engine: slot.name,
+            error: messageOf(error),
+          });
+        }
+      }
+      return removed;
+    },
+
+    async resourceOwners() {
+      const owners = new Set<string>();
+      for (const slot of slots) {
+        if (slot.up !== true) continue;
+        try {
+          for (const owner of await slot.runner.resourceOwners()) owners.add(owner);
+        } catch (error) {
+          logger.warn('runner: cannot list resources on an engine', {
+            engine: slot.name,
+            error: messageOf(error),
+          });
+        }
+      }
+      return [...owners].sort();
+    },
+
+    engines(): EngineState[] {
+      return slots.map((slot) => ({
+        name: slot.name,
+        up: slot.up === true,
+        platform: slot.platform === null ? null : { ...slot.platform },
+        labels: { ...slot.labels },
+        capacity: slot.capacity,
+        running: slot.running,
+        lastError: slot.lastError,
+      }));
+    },
+
+    close() {
+      closed = true;
+      for (const slot of slots) clearTimeout(slot.timer);
+    },
+  };
+}
+
+function remember(slot: Slot, selector: ResourceSelector): void {
+  slot.missedRemovals.set(JSON.stringify(selector), selector);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,266 @@
+/**
+ * Taking over a stage whose process died: its step containers are found by label and either followed to their
+ * end (re-attached, exit code waited for) or removed. Step containers log to the attach stream only (the `none`
+ * driver, for throughput), so what they printed while no process was attached cannot be read back: the log says
+ * so and continues. The dependency graph is not resumed: a step that had not started when the process died is not
+ * run here.
+ */
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import type { Logger, PlanStep, StageOutcome, StageRecovery, StageResult, StepState } from '../core/index.ts';
+import { engineMessage, isConflictOrNotModified, isNotFound } from './docker-errors.ts';
+import { labelFilter, STEP_LABEL, selectorOf } from './labels.ts';
+import { createMasker, type Masker } from './log-masker.ts';
+import type { DockerRunnerOptions } from './options.ts';
+import { removeLabelled } from './stage-resources.ts';
+import { StepLog } from './step-log.ts';
+
+export interface StageRecoveryDeps {
+  docker: Docker;
+  logger: Logger;
+  options: DockerRunnerOptions;
+}
+
+const KILLED_EXIT_CODE = 137;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function timeOf(value: string | undefined): number | null {
+  const time = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) || time <= 0 ? null : time;
+}
+
+/** The ids of the stage's step containers by step name; whether any resource of the stage is left at all. */
+async function findStage(
+  docker: Docker,
+  recovery: StageRecovery,
+): Promise<{ containers: Map<string, string>; anything: boolean }> {
+  const filters = JSON.stringify(labelFilter(selectorOf(recovery.ids)));
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const byStep = new Map<string, string>();
+  for (const info of containers) {
+    const step = info.Labels?.[STEP_LABEL];
+    if (step !== undefined) byStep.set(step, info.Id);
+  }
+  const anything = containers.length + networks.length + (volumes.Volumes ?? []).length > 0;
+  return { containers: byStep, anything };
+}
+
+export async function recoverDockerStage(
+  deps: StageRecoveryDeps,
+  recovery: StageRecovery,
+): Promise<StageResult> {
+  const startedAt = Date.now();
+  const { docker, logger } = deps;
+  const fields = { repo: recovery.ids.repo, build: recovery.ids.build, stage: recovery.ids.stage };
+  const created = recovery.stage.steps.filter((step) => step.runPolicy !== 'never');
+  const report = async (state: StepState) => {
+    try {
+      await recovery.statuses.step({ ...state });
+    } catch (error) {
+      logger.error('runner: status sink failed', { ...fields, step: state.name, error: messageOf(error) });
+    }
+  };
+  const blank = (step: PlanStep): StepState => ({
+    name: step.name,
+    number: step.number ?? 0,
+    status: 'skipped',
+    exitCode: null,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+  });
+
+  let found: Awaited<ReturnType<typeof findStage>>;
+  try {
+    found = await findStage(docker, recovery);
+  } catch (error) {
+    const message = `cannot look for the stage on the Docker engine: ${engineMessage(error)}`;
+    return finish('error', message, created.map(blank));
+  }
+  if (!found.anything) {
+    return finish(
+      'error',
+      `the process running the stage (instance ${recovery.ids.instance}) stopped, and nothing of the stage is left on the Docker engine`,
+      created.map(blank),
+      false,
+    );
+  }
+
+  if (recovery.mode === 'abandon') {
+    const abandoned = `the process running the stage (instance ${recovery.ids.instance}) stopped; its containers were removed`;
+    const steps: StepState[] = [];
+    for (const step of created) {
+      const id = found.containers.get(step.name);
+      if (id === undefined) {
+        steps.push(blank(step));
+        continue;
+      }
+      // A step that ended before the process died keeps its exit; one still running ends with the stage.
+      const state = await docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          (info): StepState =>
+            info.State.Running
+              ? { ...blank(step), status: 'error', finishedAt: Date.now(), error: abandoned }
+              : {
+                  ...blank(step),
+                  status: info.State.ExitCode === 0 || info.State.ExitCode === 78 ? 'success' : 'failure',
+                  exitCode: info.State.ExitCode,
+                  startedAt: timeOf(info.State.StartedAt),
+                  finishedAt: timeOf(info.State.FinishedAt),
+                },
+          (): StepState => ({ ...blank(step), status: 'error', finishedAt: Date.now(), error: abandoned }),
+        );
+      await report(state);
+      steps.push(state);
+    }
+    return finish('error', abandoned, steps);
+  }
+
+  const masker = createMasker(Object.values(recovery.secrets));
+  const followers = new Map<string, Promise<StepState>>();
+  const killers: (() => Promise<void>)[] = [];
+  const onAbort = () => {
+    for (const kill of killers) void kill();
+  };
+  recovery.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (const step of created) {
+      const id = found.containers.get(step.name);
+      if (id === undefined) continue;
+      const container = docker.getContainer(id);
+      killers.push(async () => {
+        try {
+          await container.kill();
+        } catch (error) {
+          if (!isNotFound(error) && !isConflictOrNotModified(error)) throw error;
+        }
+      });
+      followers.set(step.name, followStep(step, container, masker));
+    }
+    if (recovery.signal?.aborted) onAbort();
+    const states = new Map<string, StepState>();
+    for (const [name, follower] of followers) states.set(name, await follower);
+    const steps = created.map((step) => states.get(step.name) ?? blank(step));
+    for (const state of steps) if (!followers.has(state.name)) await report(state);
+
+    const notStarted = created.filter((step) => !followers.has(step.name)).map((step) => step.name);
+    const failed = created.some((step) => {
+      const state = states.get(step.name);
+      return (
+        !step.detach &&
+        step.errorPolicy !== 'ignore' &&
+        state !== undefined &&
+        ['failure', 'error', 'killed'].includes(state.status)
+      );
+    });
+    if (recovery.signal?.aborted) return await finish('killed', 'cancelled', steps);
+    if (notStarted.length > 0) {
+      return await finish(
+        'error',
+        `the process running the stage (instance ${recovery.ids.instance}) stopped before ${notStarted.map((name) => `"${name}"`).join(', ')} started; the steps that had started were followed to their end, the others were not run`,
+        steps,
+      );
+    }
+    return await finish(failed ? 'failure' : 'success', null, steps);
+  } finally {
+    recovery.signal?.removeEventListener('abort', onAbort);
+  }
+
+  /** Re-attaches to one step container: its output from now on, then its exit. */
+  async function followStep(step: PlanStep, container: Docker.Container, mask: Masker): Promise<StepState> {
+    let state: StepState = { ...blank(step), status: 'running' };
+    try {
+      const info = await container.inspect();
+      state = { ...state, startedAt: timeOf(info.State.StartedAt) ?? startedAt };
+      const log = new StepLog({
+        step: step.name,
+        sink: recovery.logs,
+        masker: mask,
+        logger,
+        limitBytes: deps.options.logLimitBytes,
+        chunkLines: deps.options.logChunkLines,
+        flushMs: deps.options.logFlushMs,
+        firstLine: recovery.logPositions?.[step.name] ?? 0,
+        startedAt: state.startedAt ?? startedAt,
+      });
+      // Attaching to a container that has stopped is refused: it ended while nobody was attached.
+      const stream = info.State.Running
+        ? ((await container
+            .attach({ stream: true, stdout: true, stderr: true })
+            .catch(() => null)) as Duplex | null)
+        : null;
+      const waited = container.wait({ condition: 'not-running' });
+      waited.catch(() => {});
+      if (stream === null) {
+        log.note(
+          'drone-gogs: the process running this step stopped; the step ended meanwhile and what it printed since is lost',
+        );
+        await log.close();
+      } else if (step.detach) {
+        // A detached step still running is done as far as the stage goes (Drone's FinishAll); removal stops it.
+        stream.destroy();
+        await log.close();
+        state = { ...state, status: 'success', exitCode: 0, finishedAt: Date.now() };
+        await report(state);
+        return state;
+      } else {
+        await report(state);
+        log.note(
+          'drone-gogs: the process running this step stopped; following the step again from here (what it printed in between is lost)',
+        );
+        await pipeline(stream, log).catch((error: unknown) => {
+          logger.warn('runner: log stream of a recovered step broke', {
+            ...fields,
+            step: step.name,
+            error: messageOf(error),
+          });
+        });
+      }
+      const { StatusCode } = (await waited) as { StatusCode: number };
+      const killed = recovery.signal?.aborted === true;
+      state = {
+        ...state,
+        status: killed ? 'killed' : StatusCode === 0 || StatusCode === 78 ? 'success' : 'failure',
+        exitCode: killed ? KILLED_EXIT_CODE : StatusCode,
+        finishedAt: timeOf((await container.inspect()).State.FinishedAt) ?? Date.now(),
+      };
+    } catch (error) {
+      state = {
+        ...state,
+        status: 'error',
+        exitCode: null,
+        finishedAt: Date.now(),
+        error: `cannot re-attach to the step: ${engineMessage(error)}`,
+      };
+    }
+    await report(state);
+    return state;
+  }
+
+  async function finish(
+    outcome: StageOutcome,
+    error: string | null,
+    steps: StepState[],
+    remove = true,
+  ): Promise<StageResult> {
+    if (remove) {
+      await removeLabelled(docker, selectorOf(recovery.ids)).catch((removal: unknown) => {
+        logger.error('runner: cannot remove the resources of a recovered stage', {
+          ...fields,
+          error: messageOf(removal),
+        });
+      });
+    }
+    return { outcome, error, steps, startedAt, finishedAt: Date.now() };
+  }
+}
