@@ -5,6 +5,8 @@
 # the second test engine (its own network namespace, TLS certificates). Safe to run again: it only acts on
 # what is missing.
 set -euo pipefail
+# dockerd, ip and friends live in sbin, which a non-login shell may leave off PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
