@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey } from './config/index.ts';
 import { AppError, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
@@ -12,6 +13,7 @@ import {
   createHookSecretResolver,
   createInbox,
   createReconciler,
+  createThreadedIntake,
   diagnoseHookUrl,
   gatherHookUrlFacts,
 } from './webhooks/index.ts';
@@ -36,13 +38,19 @@ export async function openServices(config: Config, logger: Logger) {
     authToken: config.database.authToken,
     sync: config.database.sync,
     backgroundCheckpoints: config.database.isLocalFile,
-    writerThread: true,
   });
   const clock = systemClock;
   const cipher = createSecretCipher(secretKey.key);
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
-  const intake = createDeliveryIntake({ deliveries: stores.deliveries, clock });
+  const intake = config.database.isLocalFile
+    ? createThreadedIntake(
+        () =>
+          new Worker(new URL('./intake-thread.ts', import.meta.url), {
+            workerData: { url: config.database.url, sync: config.database.sync, backgroundCheckpoints: true },
+          }),
+      )
+    : createDeliveryIntake({ deliveries: stores.deliveries, clock });
   const inbox = createInbox({ secrets: hookSecrets, intake, logger, counters });
   const gogs =
     config.gogs.url && config.gogs.token

@@ -5,7 +5,6 @@ import { createLogStore } from './log-store.ts';
 import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
-import { createThreadedRecorder } from './threaded-recorder.ts';
 
 export { createStoredLogSink, type StoredLogSinkDeps } from './log-sink.ts';
 export { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
@@ -13,10 +12,9 @@ export { startWalCheckpointer } from './wal-checkpointer.ts';
 
 /**
  * Every store over one database, migrated. Deliveries to a local file are written through the native
- * driver's prepared statement, in this thread or (`writerThread`, for serving) in a thread of their own.
- * `close()` flushes pending writes, then closes the database.
+ * driver's prepared statement. `close()` flushes pending writes, then closes the database.
  */
-export async function openStores(options: DatabaseOptions & { migrate?: boolean; writerThread?: boolean }) {
+export async function openStores(options: DatabaseOptions & { migrate?: boolean }) {
   const database = await openDatabase(options);
   if (options.migrate !== false) await migrateDatabase(database.db);
   const isLocalFile = options.url.startsWith('file:') && options.url !== 'file::memory:';
@@ -25,13 +23,8 @@ export async function openStores(options: DatabaseOptions & { migrate?: boolean;
     sync: options.sync ?? 'normal',
     backgroundCheckpoints: options.backgroundCheckpoints ?? false,
   };
-  const native = isLocalFile && !options.writerThread ? createNativeDeliveryInserter(nativeOptions) : null;
-  const recorder = !isLocalFile
-    ? undefined
-    : native
-      ? createGroupCommit(native.insert)
-      : createThreadedRecorder(nativeOptions);
-  const deliveries = createDeliveryStore(database.db, recorder);
+  const native = isLocalFile ? createNativeDeliveryInserter(nativeOptions) : null;
+  const deliveries = createDeliveryStore(database.db, native ? createGroupCommit(native.insert) : undefined);
   return {
     repos: createRepoStore(database.db),
     deliveries,

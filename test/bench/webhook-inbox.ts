@@ -16,6 +16,8 @@ import { benchPayload } from './payload.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+// Long enough for the JIT and for the sidecar's WAL file to reach its working size (a fresh WAL grows the file).
+const WARM_UP_SECONDS = 8;
 const CONNECTIONS = 50;
 const SECRET = 'bench-secret';
 const KINDS = ['bare', 'verify', 'sidecar'] as const;
@@ -123,7 +125,7 @@ try {
     for (const kind of KINDS) {
       const dataDir = await mkdtemp(join(work, `${kind}-`));
       const server = await startServer(kind, dataDir);
-      const warmUp = await load(server.url, 1);
+      const warmUp = await load(server.url, WARM_UP_SECONDS);
       const run = await load(server.url, SECONDS);
       await stopServer(server.child);
       runs[kind].push(run);
