@@ -31,6 +31,7 @@ import { startContainer } from './step-container.ts';
 import { secretLookup, stepEnvironment } from './step-environment.ts';
 import { StepLog } from './step-log.ts';
 import { untrustedSettings } from './trusted-settings.ts';
+import { pendingState } from './unstarted-result.ts';
 import { copyIntoWorkspace } from './workspace-copy.ts';
 
 export interface StageExecutionDeps {
@@ -87,15 +88,7 @@ export class StageExecution {
   async execute(): Promise<StageResult> {
     const { stage, trusted } = this.#run;
     for (const step of this.#createdSteps()) {
-      this.#report({
-        name: step.name,
-        number: step.number ?? 0,
-        status: 'pending',
-        exitCode: null,
-        startedAt: null,
-        finishedAt: null,
-        error: null,
-      });
+      this.#report(pendingState(step));
     }
     const refused = trusted ? [] : untrustedSettings(stage);
     if (stage.error !== null) this.#setupError = stage.error;

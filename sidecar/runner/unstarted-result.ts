@@ -1,5 +1,18 @@
 /** The result of a stage that never reached an engine: every created step reported pending, then skipped. */
-import type { StageOutcome, StageResult, StageRun, StepState } from '../core/index.ts';
+import type { PlanStep, StageOutcome, StageResult, StageRun, StepState } from '../core/index.ts';
+
+/** A created step before it runs: what every step is reported as first. */
+export function pendingState(step: PlanStep): StepState {
+  return {
+    name: step.name,
+    number: step.number ?? 0,
+    status: 'pending',
+    exitCode: null,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+  };
+}
 
 export async function unstartedResult(
   run: Pick<StageRun, 'stage' | 'statuses'>,
@@ -10,15 +23,7 @@ export async function unstartedResult(
   const steps: StepState[] = [];
   for (const step of run.stage.steps) {
     if (step.runPolicy === 'never') continue;
-    const pending: StepState = {
-      name: step.name,
-      number: step.number ?? 0,
-      status: 'pending',
-      exitCode: null,
-      startedAt: null,
-      finishedAt: null,
-      error: null,
-    };
+    const pending = pendingState(step);
     const skipped: StepState = { ...pending, status: 'skipped' };
     for (const state of [pending, skipped]) {
       try {
