@@ -4,37 +4,17 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../sidecar/commands/command-io.ts';
 import { pipelineCommand } from '../../sidecar/commands/pipeline.ts';
+import { type CommandOutcome, runCommand } from '../support/run-command.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { corpusDir, repoRoot } from './support.ts';
 
 const run = promisify(execFile);
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let directory: { path: string; remove: () => Promise<void> };
 
-async function pipeline(args: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: directory.path,
-    isTTY: false,
-  };
-  const code = await pipelineCommand(args, io);
-  return { code, stdout, stderr };
+function pipeline(args: string[]): Promise<CommandOutcome> {
+  return runCommand(pipelineCommand, args, { cwd: directory.path });
 }
 
 const CLEAN = `kind: pipeline

@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../sidecar/commands/command-io.ts';
 import { execCommand, parseSecretFile } from '../../sidecar/commands/exec.ts';
 import { createTestDocker, removeLabelled } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
+import { type CommandOutcome, runCommand } from '../support/run-command.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { IMAGE } from './stage-harness.ts';
 
@@ -47,25 +47,8 @@ steps:
     commands: [echo docs]
 `;
 
-async function exec(
-  args: string[],
-  isTTY = false,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: project.path,
-    isTTY,
-  };
-  const code = await execCommand(args, io);
-  return { code, stdout, stderr };
+function exec(args: string[], isTTY = false): Promise<CommandOutcome> {
+  return runCommand(execCommand, args, { cwd: project.path, isTTY });
 }
 
 function repoLabel(): string {

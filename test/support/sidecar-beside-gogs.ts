@@ -4,6 +4,7 @@ import { loadConfig } from '../../sidecar/config/index.ts';
 import { startSidecar } from '../../sidecar/main.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { type GogsDouble, type GogsDoubleOptions, startGogsDouble } from './gogs-double/index.ts';
+import { runCommand } from './run-command.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 /**
@@ -41,22 +42,7 @@ export async function startSidecarBesideGogs(
     gogsRepoId: repo.id,
     env,
     logLines,
-    async cli(...args: string[]) {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(args, {
-        stdout: (text) => {
-          stdout += text;
-        },
-        stderr: (text) => {
-          stderr += text;
-        },
-        env,
-        cwd: dir.path,
-        isTTY: false,
-      });
-      return { code, stdout, stderr };
-    },
+    cli: (...args: string[]) => runCommand(runCli, args, { cwd: dir.path, env }),
     async dispose() {
       await sidecar.stop();
       await gogs.close();
