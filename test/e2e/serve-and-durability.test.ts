@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,5 @@ describe('drone-gogs serve, as a real process', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ status: 'duplicate' });
     expect(await sidecar.stop()).toBe(0);
-    expect(await readFile(join(dataDir, 'drone-gogs.db')).then((db) => db.length)).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,4 @@
+import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../../sidecar/core/index.ts';
 import { openTestStores } from '../support/stores.ts';
@@ -41,20 +42,17 @@ describe('stores on a freshly migrated libSQL file', () => {
   afterEach(() => stores.dispose());
 
   it('runs the real migrations: WAL mode and every table', async () => {
-    const { rows: mode } = await stores.repos.list().then(async () => {
-      const { createClient } = await import('@libsql/client');
-      const client = createClient({ url: stores.url });
-      const result = await client.execute('PRAGMA journal_mode');
-      const tables = await client.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-      );
-      client.close();
+    const client = createClient({ url: stores.url });
+    try {
+      const mode = await client.execute('PRAGMA journal_mode');
+      const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
+      expect(mode.rows[0]?.journal_mode).toBe('wal');
       expect(tables.rows.map((row) => row.name)).toEqual(
-        expect.arrayContaining(['branch_heads', 'deliveries', 'repos', '__drizzle_migrations']),
+        expect.arrayContaining(['branch_heads', 'deliveries', 'log_chunks', 'repos', '__drizzle_migrations']),
       );
-      return result;
-    });
-    expect(mode[0]?.journal_mode).toBe('wal');
+    } finally {
+      client.close();
+    }
   });
 
   it('upserts repository facts by Gogs id (a rename keeps the row) and finds names case-insensitively', async () => {

@@ -42,6 +42,9 @@ export async function startSidecarBesideGogs(
     gogsRepoId: repo.id,
     env,
     logLines,
+    /** A commit pushed to alice/app, announced by the double as Gogs would. */
+    push: (branch: string, files: Record<string, string>, message: string) =>
+      gogs.pushCommit({ owner: 'alice', name: 'app', branch, files, message }),
     cli: (...args: string[]) => runCommand(runCli, args, { cwd: dir.path, env }),
     async dispose() {
       await sidecar.stop();

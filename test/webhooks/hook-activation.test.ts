@@ -33,13 +33,7 @@ describe('enabling a repository', () => {
     expect([...hook!.events].sort()).toEqual([...HOOK_EVENTS].sort());
     expect(hook!.secret).toMatch(/^[0-9a-f]{64}$/);
 
-    const push = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { 'a.txt': '1' },
-      message: 'one',
-    });
+    const push = await t.push('master', { 'a.txt': '1' }, 'one');
     expect(push.deliveries.map((d) => d.response?.status)).toEqual([202]);
     const redelivered = await t.gogs.redeliver(push.deliveries[0]!.id);
     expect(redelivered.response?.status).toBe(200);
@@ -56,13 +50,7 @@ describe('enabling a repository', () => {
   it('tags, branches and pull requests arrive too, normalised', async () => {
     t = await startSidecarBesideGogs();
     await t.cli('repo', 'enable', 'alice/app');
-    await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'feature',
-      files: { 'f.txt': 'f' },
-      message: 'feature',
-    });
+    await t.push('feature', { 'f.txt': 'f' }, 'feature');
     await t.gogs.createTag({ owner: 'alice', name: 'app', tag: 'v1.0.0' });
     await t.gogs.openPullRequest({
       owner: 'alice',
@@ -170,13 +158,7 @@ describe('repairing, rotating and disabling', () => {
     expect(fixed).toMatchObject({ id: hook!.id, active: true, secret: hook!.secret });
     expect((await t.cli('repo', 'repair', 'alice/app')).stdout).toBe('alice/app: webhook healthy\n');
 
-    const push = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { b: '2' },
-      message: 'two',
-    });
+    const push = await t.push('master', { b: '2' }, 'two');
     expect(push.deliveries[0]!.response?.status).toBe(202);
   });
 
@@ -212,13 +194,7 @@ describe('repairing, rotating and disabling', () => {
     expect(after!.secret).not.toBe(before!.secret);
 
     const rotatedAt = Date.now();
-    const push = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { c: '3' },
-      message: 'three',
-    });
+    const push = await t.push('master', { c: '3' }, 'three');
     expect(push.deliveries[0]!.response?.status).toBe(202);
 
     // A delivery Gogs queued before the rotation is still signed with the old secret.

@@ -19,13 +19,7 @@ describe('reconciliation', () => {
   it('records a push Gogs failed to deliver as a synthetic push, once', async () => {
     t = await withFailingDeliveries({ DRONE_GOGS_RECONCILE_GRACE_SECONDS: '0' });
     await t.cli('repo', 'enable', 'alice/app');
-    const push = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { x: '1' },
-      message: 'lost',
-    });
+    const push = await t.push('master', { x: '1' }, 'lost');
     expect(push.deliveries[0]!.error).toBe(BLOCKED_LOCAL_ADDRESS_MESSAGE);
     expect(await deliveries()).toEqual([]);
 
@@ -64,21 +58,9 @@ describe('reconciliation', () => {
 
   it('leaves alone what was delivered and what existed when the repository was enabled', async () => {
     t = await startSidecarBesideGogs({ env: { DRONE_GOGS_RECONCILE_GRACE_SECONDS: '0' } });
-    await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'old',
-      files: { o: '1' },
-      message: 'before enabling',
-    });
+    await t.push('old', { o: '1' }, 'before enabling');
     await t.cli('repo', 'enable', 'alice/app');
-    await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { y: '1' },
-      message: 'delivered',
-    });
+    await t.push('master', { y: '1' }, 'delivered');
     expect((await t.cli('hooks', 'reconcile')).stdout).toBe(
       'checked 1 repositories; recorded 0 missed push(es)\n',
     );
@@ -88,13 +70,7 @@ describe('reconciliation', () => {
   it('waits for the grace period before calling a push missed (a slow Gogs queue may still deliver it)', async () => {
     t = await withFailingDeliveries();
     await t.cli('repo', 'enable', 'alice/app');
-    const branch = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'feature/x',
-      files: { z: '1' },
-      message: 'new branch',
-    });
+    const branch = await t.push('feature/x', { z: '1' }, 'new branch');
     let now = Date.now();
     const clock: Clock = { now: () => now };
     const { stores, gogs } = t.sidecar.services;
@@ -134,13 +110,7 @@ describe('reconciliation', () => {
       env: { DRONE_GOGS_RECONCILE_GRACE_SECONDS: '0', DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '1' },
     });
     await t.cli('repo', 'enable', 'alice/app');
-    const push = await t.gogs.pushCommit({
-      owner: 'alice',
-      name: 'app',
-      branch: 'master',
-      files: { w: '1' },
-      message: 'lost',
-    });
+    const push = await t.push('master', { w: '1' }, 'lost');
     const deadline = Date.now() + 10_000;
     while ((await deliveries()).length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
