@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey } from './config/index.ts';
 import { AppError, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
+import {
+  connectEngines,
+  createRunnerPool,
+  type InstanceKeeper,
+  newInstanceId,
+  startInstanceKeeper,
+} from './runner/index.ts';
 import { createSecretCipher } from './secrets/index.ts';
 import { openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
@@ -95,6 +103,16 @@ export async function openServices(config: Config, logger: Logger) {
       logger,
       graceMs: config.reconcile.graceMs,
     });
+  let pool: ReturnType<typeof createRunnerPool> | null = null;
+  /** The Docker engines that run stages; made on first use (health checks start then). */
+  const runner = () => {
+    pool ??= createRunnerPool({
+      engines: connectEngines(config.runner.engines),
+      logger,
+      runner: config.runner.step,
+    });
+    return pool;
+  };
   return {
     config,
     logger,
@@ -106,7 +124,9 @@ export async function openServices(config: Config, logger: Logger) {
     gogs,
     registrar,
     reconciler,
+    runner,
     async close() {
+      pool?.close();
       await intake.close();
       await stores.close();
     },
@@ -118,6 +138,8 @@ export type Services = Awaited<ReturnType<typeof openServices>>;
 export interface RunningSidecar {
   url: string;
   services: Services;
+  /** This process as an instance that runs stages: its id labels its Docker resources. */
+  instance: InstanceKeeper;
   /** Stops accepting requests, lets in-flight deliveries commit, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -137,16 +159,26 @@ export async function startSidecar(config: Config, logger: Logger): Promise<Runn
   const stopCheckpoints = config.database.isLocalFile
     ? startWalCheckpointer({ url: config.database.url, logger })
     : async () => {};
+  const instance = await startInstanceKeeper({
+    id: newInstanceId('serve', hostname(), process.pid),
+    hostname: hostname(),
+    instances: services.stores.instances,
+    runner: services.runner(),
+    clock: services.clock,
+    logger,
+  });
   const server = await serveHttp(app, config.listen);
   const stopReconciling = services.gogs ? scheduleReconciliation(services) : () => {};
   let stopping: Promise<void> | null = null;
   return {
     url: server.url,
     services,
+    instance,
     stop() {
       stopping ??= (async () => {
         stopReconciling();
         await server.close();
+        await instance.stop();
         await services.close();
         await stopCheckpoints();
       })();

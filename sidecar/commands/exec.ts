@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { LogLine, PlanStage, StageResult } from '../core/index.ts';
@@ -15,7 +16,7 @@ import {
   parsePipelineFile,
   planPipelines,
 } from '../pipeline/index.ts';
-import { connectDocker, createDockerRunner } from '../runner/index.ts';
+import { connectDocker, createDockerRunner, newInstanceId } from '../runner/index.ts';
 import { createLogger } from '../telemetry/index.ts';
 import type { Command, CommandIO } from './command-io.ts';
 
@@ -245,7 +246,7 @@ export const execCommand: Command = async (args, io) => {
     cancel.abort();
   };
   process.once('SIGINT', onInterrupt);
-  const instance = `exec-${process.pid}-${Date.now().toString(36)}`;
+  const instance = newInstanceId('exec', hostname(), process.pid);
   const results = new Map<string, StageResult | null>();
   try {
     for (const stage of stages) {

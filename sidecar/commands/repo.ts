@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Repo } from '../core/index.ts';
+import type { Repo, RepoChange } from '../core/index.ts';
 import type { HookUrlFinding } from '../webhooks/index.ts';
 import type { Command, CommandIO } from './command-io.ts';
 import { withServices } from './with-services.ts';
@@ -9,14 +9,27 @@ const USAGE = `Usage:
   drone-gogs repo disable OWNER/NAME            remove the webhook; builds and history stay
   drone-gogs repo repair [OWNER/NAME]           check every enabled repository's webhook and fix it
   drone-gogs repo list [--json]                 the repositories drone-gogs knows
+  drone-gogs repo set OWNER/NAME [--trusted=true|false] [--timeout=MINUTES|default] [--config=PATH]
+                                                what its builds may do, how long a stage may run,
+                                                where its pipeline file is
 `;
+
+/** A week: longer stages are a mistake, not a build. */
+const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;
 
 /** `drone-gogs repo …`: which Gogs repositories send their events to drone-gogs. */
 export const repoCommand: Command = async (args, io) => {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      trusted: { type: 'string' },
+      timeout: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [action, fullName] = positionals;
   if (values.help || action === undefined) {
@@ -60,10 +73,67 @@ export const repoCommand: Command = async (args, io) => {
         else io.stdout(formatTable(repos));
         return 0;
       });
+    case 'set': {
+      if (!fullName) return usageError(io, 'repo set needs OWNER/NAME');
+      const change = settingsChange(values);
+      if (typeof change === 'string') return usageError(io, change);
+      if (Object.keys(change).length === 0)
+        return usageError(io, 'repo set needs --trusted, --timeout or --config');
+      return withServices(io, async (services) => {
+        const repo = await services.stores.repos.findByFullName(fullName);
+        if (repo === null) {
+          io.stderr(
+            `drone-gogs: ${fullName} is not known yet; enable it first with \`drone-gogs repo enable ${fullName}\`\n`,
+          );
+          return 1;
+        }
+        const updated = await services.stores.repos.update(repo.id, change, repo.version);
+        if (change.trusted === true && !repo.trusted) {
+          io.stderr(
+            `warning: pipelines of ${updated.fullName} may now run privileged containers, mount host paths and devices, and use the host's network\n`,
+          );
+        }
+        const timeout = updated.timeoutMinutes ?? services.config.runner.stageTimeoutMs / 60_000;
+        io.stdout(
+          `${updated.fullName}: ${updated.trusted ? 'trusted' : 'not trusted'}, stage timeout ${timeout} min${
+            updated.timeoutMinutes === null ? ' (the default)' : ''
+          }, pipeline file ${updated.configPath}\n`,
+        );
+        return 0;
+      });
+    }
     default:
       return usageError(io, `unknown repo action "${action}"`);
   }
 };
+
+/** The change `repo set` asks for, or what is wrong with its options. */
+function settingsChange(values: {
+  trusted?: string;
+  timeout?: string;
+  config?: string;
+}): RepoChange | string {
+  const change: RepoChange = {};
+  if (values.trusted !== undefined) {
+    if (values.trusted !== 'true' && values.trusted !== 'false') return '--trusted takes true or false';
+    change.trusted = values.trusted === 'true';
+  }
+  if (values.timeout !== undefined) {
+    const minutes = Number(values.timeout);
+    if (values.timeout === 'default') change.timeoutMinutes = null;
+    else if (/^\d+$/.test(values.timeout) && minutes >= 1 && minutes <= MAX_TIMEOUT_MINUTES)
+      change.timeoutMinutes = minutes;
+    else return `--timeout takes minutes from 1 to ${MAX_TIMEOUT_MINUTES}, or default`;
+  }
+  if (values.config !== undefined) {
+    const path = values.config;
+    const inside = path !== '' && !path.startsWith('/') && !path.split('/').includes('..');
+    if (!inside || /[\0-\x1f]/.test(path))
+      return '--config takes a path inside the repository, e.g. .drone.yml or ci/drone.yml';
+    change.configPath = path;
+  }
+  return change;
+}
 
 function usageError(io: CommandIO, message: string): number {
   io.stderr(`drone-gogs: ${message}\n\n${USAGE}`);
@@ -83,6 +153,8 @@ function publicView(repo: Repo) {
     active: repo.active,
     private: repo.private,
     trusted: repo.trusted,
+    timeoutMinutes: repo.timeoutMinutes,
+    configPath: repo.configPath,
     hookId: repo.hookId,
     hookUrl: repo.hookUrl,
     secretRotatedGraceUntil: repo.previousHookSecretUntil,
@@ -95,9 +167,10 @@ function formatTable(repos: Repo[]): string {
     repo.fullName,
     repo.active ? 'enabled' : 'disabled',
     repo.private ? 'private' : 'public',
+    repo.trusted ? 'trusted' : '-',
     repo.hookId === null ? '-' : `#${repo.hookId}`,
   ]);
-  const header = ['REPOSITORY', 'STATE', 'VISIBILITY', 'HOOK'];
+  const header = ['REPOSITORY', 'STATE', 'VISIBILITY', 'TRUSTED', 'HOOK'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );

@@ -12,6 +12,10 @@ export function describeConfig(config: Config): string[] {
     }`,
     `public url: ${config.publicUrl}`,
     `hook url (Gogs calls this): ${config.hookUrl}`,
+    ...config.runner.engines.map(
+      (engine) =>
+        `docker engine ${engine.name}: ${engine.address === '' ? 'the local socket' : redactUrl(engine.address)}, ${engine.capacity} stage(s) at once`,
+    ),
   ];
 }
 

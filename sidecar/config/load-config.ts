@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../core/index.ts';
+import { type EngineSetting, readEnginesFile } from './engines-file.ts';
 import { decodeKey, ENV_PREFIX, type RawSettings, type SettingName, settings } from './schema.ts';
 
 export interface Config {
@@ -15,6 +16,13 @@ export interface Config {
   hooks: { maxBytes: number; secretGraceMs: number; insecureAllowHttp: boolean };
   reconcile: { intervalMs: number; graceMs: number };
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
+  runner: {
+    engines: EngineSetting[];
+    /** Defaults of every step container; 0 = no limit. */
+    step: { memoryBytes: number; cpus: number; pidsLimit: number; logLimitBytes: number };
+    /** For repositories without a timeout of their own. */
+    stageTimeoutMs: number;
+  };
 }
 
 /**
@@ -38,15 +46,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
       problems.push(`${variable}: unknown setting (known: ${[...known].sort().join(', ')})`);
     }
   }
+  let engines: EngineSetting[] | undefined;
+  if (typeof raw.enginesFile === 'string') {
+    const read = readEnginesFile(resolve(cwd, raw.enginesFile), env.SSH_AUTH_SOCK);
+    if ('problem' in read) problems.push(`${ENV_PREFIX}${settings.enginesFile.env}: ${read.problem}`);
+    else engines = read.engines;
+  }
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
     });
   }
-  return resolveConfig(raw as RawSettings, cwd);
+  return resolveConfig(
+    raw as RawSettings,
+    cwd,
+    engines ?? [localEngine(raw as RawSettings, env.SSH_AUTH_SOCK)],
+  );
 }
 
-function resolveConfig(raw: RawSettings, cwd: string): Config {
+function localEngine(raw: RawSettings, sshAgentSocket: string | undefined): EngineSetting {
+  const engine = { name: 'local', address: raw.dockerHost, capacity: raw.runnerCapacity };
+  return raw.dockerHost.startsWith('ssh:') && sshAgentSocket !== undefined
+    ? { ...engine, sshAgentSocket }
+    : engine;
+}
+
+function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]): Config {
   const separator = raw.listen.lastIndexOf(':');
   const host = raw.listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
   const port = Number(raw.listen.slice(separator + 1));
@@ -77,6 +102,16 @@ function resolveConfig(raw: RawSettings, cwd: string): Config {
     },
     reconcile: { intervalMs: raw.reconcileIntervalSeconds * 1000, graceMs: raw.reconcileGraceSeconds * 1000 },
     log: { format: raw.logFormat, level: raw.logLevel },
+    runner: {
+      engines,
+      step: {
+        memoryBytes: raw.stepMemoryLimit,
+        cpus: raw.stepCpus,
+        pidsLimit: raw.stepPidsLimit,
+        logLimitBytes: raw.stepLogLimit,
+      },
+      stageTimeoutMs: raw.stageTimeoutMinutes * 60_000,
+    },
   };
 }
 

@@ -23,6 +23,17 @@ const databaseUrl = z.string().refine((value) => /^(file:|libsql:\/\/|https?:\/\
 
 const positiveInt = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more');
 
+/** A byte size as Docker writes it: `512m`, `2g`, `1.5g`, or plain bytes; `0` = no limit. */
+const byteSize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*([kmg]i?b?|b)?$/i, 'expected a size such as 512m, 2g or 1048576')
+  .transform((value) => {
+    const match = /^([\d.]+)\s*([kmg]?)/i.exec(value) as RegExpExecArray;
+    const power = { '': 0, k: 1, m: 2, g: 3 }[(match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+    return Math.round(Number(match[1]) * 1024 ** power);
+  });
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -66,6 +77,29 @@ export const settings = {
   },
   logFormat: { env: 'LOG_FORMAT', schema: z.enum(['text', 'json']).default('text') },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']).default('info') },
+  /** The Docker engine builds run on: '' = the local socket; `unix:///path`, `tcp://host:port`, `ssh://user@host`. */
+  dockerHost: { env: 'DOCKER_HOST', schema: z.string().default('') },
+  /** Stages that run at once on that engine. */
+  runnerCapacity: {
+    env: 'RUNNER_CAPACITY',
+    schema: positiveInt.min(1, 'expected at least 1').default(2),
+  },
+  /** A JSON file listing several engines (with TLS or ssh access); replaces DOCKER_HOST and RUNNER_CAPACITY. */
+  enginesFile: { env: 'ENGINES_FILE', schema: z.string().min(1).optional() },
+  /** Memory of a step container that sets no `mem_limit`. */
+  stepMemoryLimit: { env: 'STEP_MEMORY_LIMIT', schema: byteSize.prefault('2g') },
+  stepCpus: {
+    env: 'STEP_CPUS',
+    schema: z.coerce.number({ message: 'expected a number of CPUs, e.g. 1.5' }).min(0).default(2),
+  },
+  stepPidsLimit: { env: 'STEP_PIDS_LIMIT', schema: positiveInt.default(4096) },
+  /** Output kept per step; the log then ends with a line saying it was truncated. */
+  stepLogLimit: { env: 'STEP_LOG_LIMIT', schema: byteSize.prefault('10m') },
+  /** A stage running longer is killed; a repository may set its own (`repo set --timeout`). */
+  stageTimeoutMinutes: {
+    env: 'STAGE_TIMEOUT_MINUTES',
+    schema: positiveInt.min(1, 'expected at least 1').default(60),
+  },
   /** Accept webhooks over plain http from non-loopback hook URLs without a warning at every start. */
   insecureAllowHttpHooks: { env: 'INSECURE_ALLOW_HTTP_HOOKS', schema: bool.default(false) },
 } as const;

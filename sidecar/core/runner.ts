@@ -212,6 +212,8 @@ export interface EngineState {
  */
 export interface RunnerPool extends Runner {
   engines(): EngineState[];
+  /** Checks every engine now (joining a check under way) and then returns {@link engines}. */
+  checkEngines(): Promise<EngineState[]>;
   /** Stops the health checks; stages still running go on. Idempotent. */
   close(): void;
 }

@@ -19,6 +19,8 @@ export interface Repo {
   active: boolean;
   trusted: boolean;
   configPath: string;
+  /** How long a stage of this repository may run; null = the configured default. */
+  timeoutMinutes: number | null;
   hookId: number | null;
   hookUrl: string | null;
   hookSecret: string | null;
@@ -43,6 +45,7 @@ export type RepoChange = Partial<
     | 'active'
     | 'trusted'
     | 'configPath'
+    | 'timeoutMinutes'
     | 'hookId'
     | 'hookUrl'
     | 'hookSecret'
@@ -166,4 +169,26 @@ export interface LogHub {
    * log ends or the signal aborts. A step whose log ended before (recently, in this process) yields what is stored.
    */
   follow(key: StepLogKey, options?: { signal?: AbortSignal }): AsyncIterable<LogLine>;
+}
+
+/**
+ * A sidecar process that runs stages. It beats while it lives; once it stops beating (or said it stopped), the
+ * Docker resources labelled with its id are another process's to reap.
+ */
+export interface Instance {
+  id: string;
+  hostname: string;
+  pid: number;
+  startedAt: number;
+  heartbeatAt: number;
+  /** Set by a clean shutdown. */
+  stoppedAt: number | null;
+}
+
+export interface InstanceStore {
+  /** Records a starting instance; rows of instances gone for over a week are dropped on the way. */
+  register(instance: Pick<Instance, 'id' | 'hostname' | 'pid'>, now: number): Promise<void>;
+  heartbeat(id: string, now: number): Promise<void>;
+  stop(id: string, now: number): Promise<void>;
+  list(): Promise<Instance[]>;
 }

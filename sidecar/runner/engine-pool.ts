@@ -288,6 +288,18 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
 
   for (const slot of slots) void check(slot);
 
+  function engineStates(): EngineState[] {
+    return slots.map((slot) => ({
+      name: slot.name,
+      up: slot.up === true,
+      platform: slot.platform === null ? null : { ...slot.platform },
+      labels: { ...slot.labels },
+      capacity: slot.capacity,
+      running: slot.running,
+      lastError: slot.lastError,
+    }));
+  }
+
   return {
     async runStage(run) {
       const deadline = Date.now() + run.timeoutMs;
@@ -381,17 +393,12 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
       return [...owners].sort();
     },
 
-    engines(): EngineState[] {
-      return slots.map((slot) => ({
-        name: slot.name,
-        up: slot.up === true,
-        platform: slot.platform === null ? null : { ...slot.platform },
-        labels: { ...slot.labels },
-        capacity: slot.capacity,
-        running: slot.running,
-        lastError: slot.lastError,
-      }));
+    async checkEngines() {
+      await Promise.all(slots.map((slot) => check(slot)));
+      return engineStates();
     },
+
+    engines: engineStates,
 
     close() {
       closed = true;

@@ -17,6 +17,8 @@ export {
   type RunnerPoolDeps,
   type RunnerPoolOptions,
 } from './engine-pool.ts';
+export { newInstanceId } from './instance-ids.ts';
+export { type InstanceKeeper, startInstanceKeeper } from './instance-keeper.ts';
 export { createLogHub, type LogHubOptions } from './log-hub.ts';
 export { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
 export { reapDeadInstances } from './reap.ts';

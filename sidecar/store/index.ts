@@ -1,6 +1,7 @@
 import { createBranchHeadStore } from './branch-head-store.ts';
 import { createDeliveryStore } from './delivery-store.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { createInstanceStore } from './instance-store.ts';
 import { createLogStore } from './log-store.ts';
 import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
@@ -30,6 +31,7 @@ export async function openStores(options: DatabaseOptions & { migrate?: boolean 
     deliveries,
     branchHeads: createBranchHeadStore(database.db),
     logs: createLogStore(database.db),
+    instances: createInstanceStore(database.db),
     async close() {
       await deliveries.close();
       native?.close();

@@ -19,6 +19,7 @@ export const repos = sqliteTable(
     active: integer({ mode: 'boolean' }).notNull().default(false),
     trusted: integer({ mode: 'boolean' }).notNull().default(false),
     configPath: text().notNull().default('.drone.yml'),
+    timeoutMinutes: integer(),
     hookId: integer(),
     hookUrl: text(),
     hookSecret: text(),
@@ -105,3 +106,13 @@ export const logChunks = sqliteTable(
     ),
   ],
 );
+
+/** Sidecar processes that run stages, with their heartbeats (see core's InstanceStore). */
+export const instances = sqliteTable('instances', {
+  id: text().primaryKey(),
+  hostname: text().notNull(),
+  pid: integer().notNull(),
+  startedAt: integer().notNull(),
+  heartbeatAt: integer().notNull(),
+  stoppedAt: integer(),
+});

@@ -1,0 +1,84 @@
+/**
+ * A serving sidecar's life as a stage-running instance: registered at start, a heartbeat while it lives, and a
+ * reaping pass at start and then on a timer (an engine that was down at start is covered once it answers), which
+ * removes what dead instances left on the engines. Stopping marks the instance stopped.
+ */
+import type { Clock, InstanceStore, Logger, RunnerPool } from '../core/index.ts';
+import { livenessOf, processAlive } from './instance-ids.ts';
+import { reapDeadInstances } from './reap.ts';
+
+export interface InstanceKeeperDeps {
+  id: string;
+  hostname: string;
+  instances: InstanceStore;
+  runner: Pick<RunnerPool, 'resourceOwners' | 'removeResources' | 'checkEngines'>;
+  clock: Clock;
+  logger: Logger;
+  heartbeatMs?: number;
+  reapIntervalMs?: number;
+}
+
+export interface InstanceKeeper {
+  /** The label value of everything this instance creates on the engines. */
+  id: string;
+  /** Resolves when the reaping pass it started has ended. */
+  reapNow(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_HEARTBEAT_MS = 10_000;
+const DEFAULT_REAP_INTERVAL_MS = 60_000;
+/** Missed heartbeats before an instance counts as dead. */
+const MISSED_BEATS = 6;
+
+export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<InstanceKeeper> {
+  const { id, instances, runner, clock, logger } = deps;
+  const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  await instances.register({ id, hostname: deps.hostname, pid: process.pid }, clock.now());
+
+  let reaping: Promise<string[]> | null = null;
+  const reapNow = () => {
+    reaping ??= (async () => {
+      try {
+        await runner.checkEngines();
+        const alive = livenessOf({
+          known: await instances.list(),
+          now: clock.now(),
+          staleAfterMs: heartbeatMs * MISSED_BEATS,
+          hostname: deps.hostname,
+          processAlive,
+        });
+        return await reapDeadInstances(runner, (instance) => instance === id || alive(instance), logger);
+      } catch (error) {
+        logger.error('runner: reaping what dead instances left failed; retried later', {
+          error: (error as Error).message,
+        });
+        return [];
+      } finally {
+        reaping = null;
+      }
+    })();
+    return reaping;
+  };
+
+  const beat = setInterval(() => {
+    instances.heartbeat(id, clock.now()).catch((error: unknown) => {
+      logger.error('runner: cannot record the heartbeat', { error: (error as Error).message });
+    });
+  }, heartbeatMs);
+  beat.unref();
+  const reap = setInterval(() => void reapNow(), deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
+  reap.unref();
+  void reapNow();
+
+  return {
+    id,
+    reapNow,
+    async stop() {
+      clearInterval(beat);
+      clearInterval(reap);
+      await reaping;
+      await instances.stop(id, clock.now());
+    },
+  };
+}
