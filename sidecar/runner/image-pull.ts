@@ -6,7 +6,10 @@
 import type Docker from 'dockerode';
 import type { PullPolicy } from '../core/index.ts';
 import { engineMessage, isNotFound } from './docker-errors.ts';
-import type { RegistryAuth } from './registry-auth.ts';
+import { createPullProgress, type PullEvent, pullErrorOf } from './pull-progress.ts';
+import { type RegistryAuth, registryOf } from './registry-auth.ts';
+
+const REFUSED = /unauthorized|authentication required|no basic auth credentials|denied/i;
 
 async function isPresent(docker: Docker, image: string): Promise<boolean> {
   try {
@@ -18,6 +21,12 @@ async function isPresent(docker: Docker, image: string): Promise<boolean> {
   }
 }
 
+/** The engine has no reason to repeat a password, but if it ever did, it must not reach a log. */
+function hiding(auth: RegistryAuth | null): (text: string) => string {
+  const password = auth?.password ?? '';
+  return password === '' ? (text) => text : (text) => text.replaceAll(password, '******');
+}
+
 async function pull(
   docker: Docker,
   image: string,
@@ -25,15 +34,36 @@ async function pull(
   note: (line: string) => void,
 ): Promise<void> {
   note(`drone-gogs: pulling ${image}${auth === null ? '' : ` as ${auth.username}`}`);
+  const hide = hiding(auth);
+  const write = (lines: string[]) => {
+    for (const line of lines) note(`drone-gogs: ${hide(line)}`);
+  };
+  const progress = createPullProgress();
   const stream = await docker.pull(image, auth === null ? {} : { authconfig: auth });
+  let failure: string | null = null;
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
-      const failed = events?.find((event) => event.error !== undefined);
-      if (error !== null) reject(error);
-      else if (failed !== undefined) reject(new Error(failed.error));
-      else resolve();
-    });
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        write(progress.rest());
+        if (error !== null) reject(error);
+        else if (failure !== null) reject(new Error(failure));
+        else resolve();
+      },
+      (event: PullEvent) => {
+        failure ??= pullErrorOf(event);
+        write(progress.lines(event));
+      },
+    );
   });
+}
+
+/** Says whose credentials the registry refused, or that there were none for it. */
+function refusalHint(image: string, auth: RegistryAuth | null, message: string): string {
+  if (!REFUSED.test(message)) return '';
+  return auth === null
+    ? ` (no image_pull_secrets entry for ${registryOf(image)})`
+    : ` (as ${auth.username}, with credentials for ${auth.serveraddress} from image_pull_secrets)`;
 }
 
 export async function ensureImage(
@@ -50,8 +80,10 @@ export async function ensureImage(
     await pull(docker, image, auth, note);
     return null;
   } catch (error) {
+    const message = hiding(auth)(engineMessage(error));
+    const reason = `${message}${refusalHint(image, auth, message)}`;
     return policy === 'always'
-      ? `cannot pull image ${image} (pull policy always): ${engineMessage(error)}`
-      : `image ${image} is not on this Docker host and cannot be pulled: ${engineMessage(error)}`;
+      ? `cannot pull image ${image} (pull policy always): ${reason}`
+      : `image ${image} is not on this Docker host and cannot be pulled: ${reason}`;
   }
 }

@@ -23,7 +23,8 @@ async function imageExists(name: string): Promise<boolean> {
   }
 }
 
-async function busyboxRootfs(root: string): Promise<void> {
+/** Writes the busybox root file system into `root`, which must not exist yet. */
+export async function busyboxRootfs(root: string): Promise<void> {
   await mkdir(join(root, 'bin'), { recursive: true });
   await mkdir(join(root, 'etc'));
   await mkdir(join(root, 'tmp'));
