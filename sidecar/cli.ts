@@ -65,7 +65,25 @@ export async function main(): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
+    interrupted: onFirstSignal,
   });
+}
+
+let interruption: AbortController | null = null;
+
+function onFirstSignal(): AbortSignal {
+  if (interruption === null) {
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      controller.abort(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    interruption = controller;
+  }
+  return interruption.signal;
 }
 
 if (import.meta.main) await main();

@@ -6,6 +6,11 @@ export interface CommandIO {
   cwd: string;
   /** True when stdout is a terminal (colours, progress). */
   isTTY: boolean;
+  /**
+   * Aborted by the first SIGINT or SIGTERM, with the signal's name as the reason. Asking for it is how a command
+   * says it handles them; a second signal then ends the process as usual.
+   */
+  interrupted(): AbortSignal;
 }
 
 /** A command returns its exit code; it never calls process.exit itself. */

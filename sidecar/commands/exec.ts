@@ -240,17 +240,14 @@ export const execCommand: Command = async (args, io) => {
   const logger = createLogger({ format: 'text', level: 'warn', write: (line) => io.stderr(`${line}\n`) });
   const runner = createDockerRunner({ docker: connectDocker(io.env.DOCKER_HOST), logger });
   const logs = terminalLogSink(io, stages);
-  const cancel = new AbortController();
-  const onInterrupt = () => {
-    io.stderr('\ndrone-gogs: cancelling (containers are being removed)\n');
-    cancel.abort();
-  };
-  process.once('SIGINT', onInterrupt);
+  const interrupted = io.interrupted();
+  const onInterrupt = () => io.stderr('\ndrone-gogs: cancelling (containers are being removed)\n');
+  interrupted.addEventListener('abort', onInterrupt, { once: true });
   const instance = newInstanceId('exec', hostname(), process.pid);
   const results = new Map<string, StageResult | null>();
   try {
     for (const stage of stages) {
-      if (cancel.signal.aborted || !mayRun(stage, results)) {
+      if (interrupted.aborted || !mayRun(stage, results)) {
         results.set(stage.name, null);
         continue;
       }
@@ -267,17 +264,17 @@ export const execCommand: Command = async (args, io) => {
         workspace: { kind: 'directory', path: io.cwd },
         logs,
         statuses: { step: () => {} },
-        signal: cancel.signal,
+        signal: interrupted,
         timeoutMs: options.timeoutMinutes * 60_000,
       });
       results.set(stage.name, result);
     }
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    interrupted.removeEventListener('abort', onInterrupt);
   }
   const runs = stages.map((stage) => ({ stage: stage.name, result: results.get(stage.name) ?? null }));
   io.stdout(summaryTable(runs));
   // A stage left out by its on_success/on_failure rule is not a failure; one left out by a cancel is.
   const failed = runs.some(({ result }) => result !== null && result.outcome !== 'success');
-  return failed || cancel.signal.aborted ? 1 : 0;
+  return failed || interrupted.aborted ? 1 : 0;
 };

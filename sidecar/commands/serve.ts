@@ -15,14 +15,12 @@ export const serveCommand: Command = async (_args, io) => {
       'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
     );
   }
+  const interrupted = io.interrupted();
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`serve: ${signal} received, stopping`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (interrupted.aborted) resolve();
+    else interrupted.addEventListener('abort', () => resolve(), { once: true });
   });
+  logger.info(`serve: ${String(interrupted.reason)} received, stopping`);
   await sidecar.stop();
   logger.info('serve: stopped');
   return 0;

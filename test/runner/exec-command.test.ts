@@ -39,6 +39,15 @@ steps:
     commands: [echo failing on purpose, exit 4]
 ---
 kind: pipeline
+name: slow
+trigger: { branch: [slow] }
+clone: { disable: true }
+steps:
+  - name: wait
+    image: ${IMAGE}
+    commands: [echo waiting, sleep 300]
+---
+kind: pipeline
 name: docs
 trigger: { branch: [docs] }
 steps:
@@ -47,8 +56,8 @@ steps:
     commands: [echo docs]
 `;
 
-function exec(args: string[], isTTY = false): Promise<CommandOutcome> {
-  return runCommand(execCommand, args, { cwd: project.path, isTTY });
+function exec(args: string[], isTTY = false, interrupted?: AbortSignal): Promise<CommandOutcome> {
+  return runCommand(execCommand, args, { cwd: project.path, isTTY, ...(interrupted ? { interrupted } : {}) });
 }
 
 function repoLabel(): string {
@@ -108,6 +117,23 @@ describe('drone-gogs exec', () => {
     expect(stdout).toMatch(/^broken +failure/m);
     expect(stdout).toMatch(/^ +fail +failure +4 /m);
     expect(stdout).not.toContain('[docs]');
+    expect(await execLeftovers()).toBe(0);
+  });
+
+  it('stops on Ctrl-C: the running step is killed, nothing is left, the exit code is 1', async () => {
+    const interrupt = new AbortController();
+    const running = exec(['--pipeline', 'slow', '--branch', 'slow'], false, interrupt.signal);
+    const filters = JSON.stringify({ label: [repoLabel(), 'io.drone-gogs.step=wait'], status: ['running'] });
+    while ((await docker.listContainers({ filters })).length === 0)
+      await new Promise((r) => setTimeout(r, 100));
+    const interruptedAt = Date.now();
+    interrupt.abort('SIGINT');
+    const { code, stdout, stderr } = await running;
+    expect(Date.now() - interruptedAt).toBeLessThan(15_000);
+    expect(code).toBe(1);
+    expect(stderr).toContain('drone-gogs: cancelling (containers are being removed)');
+    expect(stdout).toMatch(/^slow +killed/m);
+    expect(stdout).toMatch(/^ +wait +killed +137 /m);
     expect(await execLeftovers()).toBe(0);
   });
 

@@ -10,7 +10,7 @@ export interface CommandOutcome {
 export async function runCommand(
   command: Command,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupted?: AbortSignal },
 ): Promise<CommandOutcome> {
   let stdout = '';
   let stderr = '';
@@ -24,6 +24,7 @@ export async function runCommand(
     env: options.env ?? {},
     cwd: options.cwd,
     isTTY: options.isTTY ?? false,
+    interrupted: () => options.interrupted ?? new AbortController().signal,
   });
   return { code, stdout, stderr };
 }
