@@ -160,6 +160,11 @@ export interface PlanStep {
   /** Started and left running; its exit code is ignored. Services are always detached. */
   detach: boolean;
   privileged: boolean;
+  /**
+   * Privileged only because the image is a Docker-in-Docker plugin on the admin's list, used as is (no commands,
+   * entrypoint or mounts). Drone grants this to every repository, trusted or not; the pipeline did not ask.
+   */
+  autoPrivileged: boolean;
   /** Container user; '' = image default. */
   user: string;
   /** '' = image default (services without commands keep the image's own). */

@@ -239,6 +239,7 @@ function emptyStep(name: string, role: PlanStep['role']): PlanStep {
     dependsOn: [],
     detach: false,
     privileged: false,
+    autoPrivileged: false,
     user: '',
     workingDir: '',
     networkMode: '',
@@ -282,7 +283,8 @@ function stepDraft(
   step.pull = pullPolicy(source.pull);
   step.detach = role === 'service' || source.detach;
   step.errorPolicy = errorPolicy(source.failure);
-  step.privileged = source.privileged || isAutoPrivileged(source, os, options);
+  step.autoPrivileged = !source.privileged && isAutoPrivileged(source, os, options);
+  step.privileged = source.privileged || step.autoPrivileged;
   step.user = source.user;
   step.networkMode = source.networkMode;
   step.dns = source.dns;

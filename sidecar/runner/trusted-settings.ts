@@ -1,13 +1,14 @@
 /**
  * Settings that reach the host, allowed for trusted repositories only (drone-runner-docker's linter): a step of
  * an untrusted repository using one of them makes the stage an error before any container is created.
- * pipeline/ lints the same rules; the runner checks again because plans may come from anywhere.
+ * pipeline/ lints the same rules; the runner checks again because plans may come from anywhere. Docker-in-Docker
+ * plugins the admin lists run privileged for every repository, as on Drone ({@link PlanStep.autoPrivileged}).
  */
 import type { PlanStage, PlanStep } from '../core/index.ts';
 
 function stepViolations(step: PlanStep, stage: PlanStage): string[] {
   const found: string[] = [];
-  if (step.privileged) found.push('privileged');
+  if (step.privileged && !step.autoPrivileged) found.push('privileged');
   if (step.networkMode !== '') found.push('network_mode');
   if (step.dns.length > 0) found.push('dns');
   if (step.dnsSearch.length > 0) found.push('dns_search');

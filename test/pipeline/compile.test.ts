@@ -313,13 +313,17 @@ steps:
 - {name: home, image: plugins/ecr, environment: {HOME: /root}}
 - {name: other, image: plugins/slack}
 `);
-    expect(stage.steps.slice(1).map((item) => [item.name, item.privileged])).toEqual([
-      ['plain', true],
-      ['scripted', false],
-      ['mounted', false],
-      ['home', false],
-      ['other', false],
+    expect(stage.steps.slice(1).map((item) => [item.name, item.privileged, item.autoPrivileged])).toEqual([
+      ['plain', true, true],
+      ['scripted', false, false],
+      ['mounted', false, false],
+      ['home', false, false],
+      ['other', false, false],
     ]);
+    const asked = stageOf(
+      'kind: pipeline\nsteps:\n- {name: dind, image: plugins/docker, privileged: true}\n',
+    );
+    expect(asked.steps[1]).toMatchObject({ privileged: true, autoPrivileged: false });
   });
 
   it('passes clone options to the clone step', () => {

@@ -55,6 +55,31 @@ describe('docker runner: trusted-only settings', () => {
     expect(await leftovers(docker, instance)).toEqual(nothing);
   });
 
+  it('lets a Docker-in-Docker plugin run privileged for an untrusted repository, as Drone does', async () => {
+    // pull: never keeps the test off the network; the stage gets past the trust check to the image.
+    const stage = stageFrom(
+      'kind: pipeline\nclone: {disable: true}\nsteps:\n- {name: publish, image: plugins/docker:drone-gogs-absent, pull: never}\n',
+    );
+    expect(stage.steps.find((step) => step.name === 'publish')).toMatchObject({
+      privileged: true,
+      autoPrivileged: true,
+    });
+    const { result } = await harness.run(stage, { trusted: false });
+    expect(result.error).toBeNull();
+    expect(result.steps.find((step) => step.name === 'publish')).toMatchObject({
+      status: 'error',
+      error:
+        "image docker.io/plugins/docker:drone-gogs-absent is not on this Docker host and the step's pull policy is never",
+    });
+    const asked = stageFrom(
+      'kind: pipeline\nclone: {disable: true}\nsteps:\n- {name: publish, image: plugins/docker:drone-gogs-absent, pull: never, privileged: true}\n',
+      { trusted: true },
+    );
+    expect((await harness.run(asked, { trusted: false })).result.error).toBe(
+      'untrusted repository: step "publish" uses privileged (allowed for trusted repositories only)',
+    );
+  });
+
   it("reports the pipeline engine's own refusal as a stage error", async () => {
     const stage = stageFrom(hostSettings, { trusted: false });
     expect(stage.error).not.toBeNull();
