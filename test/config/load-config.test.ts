@@ -2,19 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeConfig, ensureSecretKey, loadConfig } from '../../sidecar/config/index.ts';
-import { AppError } from '../../sidecar/core/index.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env, '/srv');
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFIG_INVALID')
-      return error.details!.problems as string[];
-    throw error;
-  }
-  throw new Error('expected the config to be refused');
-}
+import { problemsOf } from './config-problems.ts';
 
 describe('loadConfig', () => {
   it('works with no configuration at all, on embedded defaults', () => {

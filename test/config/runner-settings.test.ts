@@ -2,19 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeConfig, loadConfig } from '../../sidecar/config/index.ts';
-import { AppError } from '../../sidecar/core/index.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
-
-function problemsOf(env: Record<string, string | undefined>, cwd = '/srv'): string[] {
-  try {
-    loadConfig(env, cwd);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFIG_INVALID')
-      return error.details!.problems as string[];
-    throw error;
-  }
-  throw new Error('expected the config to be refused');
-}
+import { problemsOf } from './config-problems.ts';
 
 describe('runner settings', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>> | undefined;
