@@ -69,7 +69,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       ...(step.dns.length > 0 && { Dns: step.dns }),
       ...(step.dnsSearch.length > 0 && { DnsSearch: step.dnsSearch }),
       ...(step.extraHosts.length > 0 && { ExtraHosts: step.extraHosts }),
-      // Logs are read from the attach stream; the json-file driver would throttle output to a few MB/s.
+      // Read from the attach stream: json-file or local would hold output to a few MB/s (stage-recovery.ts).
       LogConfig: { Type: 'none', Config: {} },
     },
     ...(onStageNetwork && {

@@ -17,13 +17,16 @@ export class MaskedLineSplitter {
 
   push(text: string): string[] {
     const lines: string[] = [];
-    let rest = this.#pending + text;
-    let newline = rest.indexOf('\n');
+    const data = this.#pending === '' ? text : this.#pending + text;
+    // Lines are sliced out of `data` by index: slicing off the rest after each line would allocate a string per line.
+    let start = 0;
+    let newline = data.indexOf('\n');
     while (newline !== -1) {
-      lines.push(this.#masker.mask(trimCarriageReturn(rest.slice(0, newline))));
-      rest = rest.slice(newline + 1);
-      newline = rest.indexOf('\n');
+      lines.push(this.#masker.mask(trimCarriageReturn(data.slice(start, newline))));
+      start = newline + 1;
+      newline = data.indexOf('\n', start);
     }
+    let rest = start === 0 ? data : data.slice(start);
     while (rest.length > this.#maxLineChars) {
       const masked = this.#masker.mask(rest);
       const keep = Math.max(this.#masker.longest - 1, 0);

@@ -3,12 +3,15 @@
  * run, so the ratios mean something across machines.
  *
  * - per-step overhead: (stage of 1 + N steps − stage of 1 step) / N, against create+start+wait+remove of the
- *   same container with dockerode alone;
+ *   same container with dockerode alone, measured in rounds between the stages so that a busy engine weighs on
+ *   both alike; also against the same cycle on a user-defined network with a volume, as a step runs, to tell the
+ *   runner's own cost from what Docker charges for that network;
  * - log throughput: a step printing 100 MB of 11-byte lines through the runner (split, masked, chunked to a
  *   counting sink), against attach + demux of the same output from a container with log driver none;
  * - memory: peak RSS growth of this process while the runner streams those 100 MB.
  */
 import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
 import type { LogLine, PlanStage, StageRun } from '../../sidecar/core/index.ts';
 import { createBuildContext, parsePipelineFile, planPipelines } from '../../sidecar/pipeline/index.ts';
 import { createDockerRunner } from '../../sidecar/runner/index.ts';
@@ -70,9 +73,14 @@ async function runStage(
   return performance.now() - start;
 }
 
-async function bareCycle(): Promise<number> {
+async function bareCycle(options: Partial<Docker.ContainerCreateOptions> = {}): Promise<number> {
   const start = performance.now();
-  const container = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['true'], Labels: LABELS });
+  const container = await docker.createContainer({
+    Image: BUSYBOX_IMAGE,
+    Cmd: ['true'],
+    Labels: LABELS,
+    ...options,
+  });
   await container.start();
   await container.wait();
   await container.remove({ force: true });
@@ -105,6 +113,21 @@ async function bareLogThroughput(): Promise<number> {
   await container.remove({ force: true });
   if (bytes !== OUTPUT_BYTES) throw new Error(`bare attach read ${bytes} bytes`);
   return OUTPUT_BYTES / 1e6 / seconds;
+}
+
+/** Options that put the bare cycle where a step runs: a user-defined bridge with an alias, and a volume. */
+async function stageLikeNetwork(): Promise<Partial<Docker.ContainerCreateOptions>> {
+  const name = `${instance}-network`;
+  await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: LABELS });
+  await docker.createVolume({ Name: name, Labels: LABELS });
+  return {
+    HostConfig: {
+      NetworkMode: name,
+      Mounts: [{ Type: 'volume', Source: name, Target: '/drone/src' }],
+      LogConfig: { Type: 'none', Config: {} },
+    },
+    NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: ['step'] } } },
+  };
 }
 
 /** JavaScript heap plus the buffers outside it: what the streaming path itself holds. */
@@ -147,22 +170,32 @@ async function runnerLogThroughput(): Promise<{
 async function main(): Promise<void> {
   await ensureBusyboxImage();
   try {
+    const onStageNetwork = await stageLikeNetwork();
     await bareCycle();
+    await bareCycle(onStageNetwork);
     await runStage(serialSteps(1, 'true'));
 
     const bare: number[] = [];
-    for (let index = 0; index < 10; index++) bare.push(await bareCycle());
+    const networked: number[] = [];
     const single: number[] = [];
     const many: number[] = [];
-    for (let index = 0; index < 3; index++) {
+    for (let round = 0; round < 5; round++) {
+      for (let index = 0; index < 2; index++) {
+        bare.push(await bareCycle());
+        networked.push(await bareCycle(onStageNetwork));
+      }
       single.push(await runStage(serialSteps(1, 'true')));
       many.push(await runStage(serialSteps(1 + STEPS, 'true')));
     }
     const floor = median(bare);
+    const networkFloor = median(networked);
     const perStep = (median(many) - median(single)) / STEPS;
     console.log(`container cycle, bare dockerode:       ${floor.toFixed(0)} ms (median of ${bare.length})`);
     console.log(
-      `per step in the runner:                 ${perStep.toFixed(0)} ms  ratio ${(perStep / floor).toFixed(2)}`,
+      `same on a stage-like network + volume: ${networkFloor.toFixed(0)} ms  ratio ${(networkFloor / floor).toFixed(2)}`,
+    );
+    console.log(
+      `per step in the runner:                 ${perStep.toFixed(0)} ms  ratio ${(perStep / floor).toFixed(2)} (${(perStep / networkFloor).toFixed(2)} of the networked cycle)`,
     );
     console.log(
       `stage of 1 step (network, volume, cleanup): ${median(single).toFixed(0)} ms  ratio ${(median(single) / floor).toFixed(2)}`,
