@@ -110,6 +110,9 @@ export async function openServices(config: Config, logger: Logger) {
       engines: connectEngines(config.runner.engines),
       logger,
       runner: config.runner.step,
+      fixHint: config.runner.enginesFile
+        ? `check that dockerd runs there and that ${config.runner.enginesFile} has its address right`
+        : 'check that dockerd runs (the local socket by default) or set DRONE_GOGS_DOCKER_HOST',
     });
     return pool;
   };

@@ -18,6 +18,8 @@ export interface Config {
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
   runner: {
     engines: EngineSetting[];
+    /** Where the engines came from, when a file listed them. */
+    enginesFile: string | undefined;
     /** Defaults of every step container; 0 = no limit. */
     step: { memoryBytes: number; cpus: number; pidsLimit: number; logLimitBytes: number };
     /** For repositories without a timeout of their own. */
@@ -104,6 +106,7 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
     log: { format: raw.logFormat, level: raw.logLevel },
     runner: {
       engines,
+      enginesFile: raw.enginesFile === undefined ? undefined : resolve(cwd, raw.enginesFile),
       step: {
         memoryBytes: raw.stepMemoryLimit,
         cpus: raw.stepCpus,

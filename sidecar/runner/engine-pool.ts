@@ -70,6 +70,8 @@ export interface RunnerPoolDeps {
   /** Settings of every engine's Docker runner. */
   runner?: Partial<DockerRunnerOptions>;
   pool?: Partial<RunnerPoolOptions>;
+  /** Added to the warning about an engine that does not answer: where its address is configured. */
+  fixHint?: string;
 }
 
 /** Clients for the configured engines; throws AppError CONFIG_INVALID for a bad address or file. */
@@ -248,6 +250,7 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
       logger.warn('runner: Docker engine does not answer; no new stages go there', {
         engine: slot.name,
         error: failure,
+        ...(deps.fixHint === undefined ? {} : { fix: deps.fixHint }),
       });
     }
     slot.up = false;

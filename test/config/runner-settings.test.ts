@@ -110,6 +110,7 @@ describe('runner settings', () => {
         sshAgentSocket: '/run/agent.sock',
       },
     ]);
+    expect(config.runner.enginesFile).toBe(file);
     expect(describeConfig(config)).toEqual(
       expect.arrayContaining([
         'docker engine local: the local socket, 1 stage(s) at once',

@@ -32,6 +32,23 @@ describe('drone-gogs serve, as a real process', () => {
     expect(await sidecar.stop()).toBe(0);
   });
 
+  it('keeps answering when no Docker engine does, and says what to check', async () => {
+    dir = await makeTempDir();
+    sidecar = await startSidecarProcess({
+      cwd: dir.path,
+      env: { DRONE_GOGS_DOCKER_HOST: `unix://${join(dir.path, 'no-docker.sock')}` },
+    });
+    expect((await fetch(`${sidecar.url}/healthz`)).status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!sidecar.output().includes('Docker engine does not answer') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sidecar.output()).toMatch(
+      /runner: Docker engine does not answer; no new stages go there engine=local error="connect ENOENT .*no-docker\.sock" fix="check that dockerd runs \(the local socket by default\) or set DRONE_GOGS_DOCKER_HOST"/,
+    );
+    expect(await sidecar.stop()).toBe(0);
+  });
+
   it('keeps a delivery it answered 202 for, even when killed right after answering', async () => {
     dir = await makeTempDir();
     const dataDir = join(dir.path, 'data');
