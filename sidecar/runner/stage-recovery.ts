@@ -12,7 +12,6 @@
  * 100 MB, and `logs()` read them back at 2.5 MB/s.
  */
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import type { Logger, PlanStep, StageOutcome, StageRecovery, StageResult, StepState } from '../core/index.ts';
 import { engineMessage, isConflictOrNotModified, isNotFound } from './docker-errors.ts';
@@ -224,7 +223,7 @@ export async function recoverDockerStage(
         log.note(
           'drone-gogs: the process running this step stopped; following the step again from here (what it printed in between is lost)',
         );
-        await pipeline(stream, log).catch((error: unknown) => {
+        await log.follow(stream, (error) => {
           logger.warn('runner: log stream of a recovered step broke', {
             ...fields,
             step: step.name,

@@ -2,7 +2,7 @@
  * One step's container from creation to exit: created, attached before start so no output is lost, started,
  * waited for. Output flows into the step's {@link StepLog} until the container is gone.
  */
-import { pipeline } from 'node:stream/promises';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/index.ts';
 import { isConflictOrNotModified, isNotFound } from './docker-errors.ts';
@@ -40,9 +40,13 @@ export async function startContainer(
 ): Promise<StartedContainer> {
   const container = await docker.createContainer(spec);
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-  const streamed = pipeline(stream, log).catch((error: unknown) => {
-    logger.warn('runner: log stream of a step broke', { step: stepName, error: String(error) });
-  });
+  const streamed = log
+    .follow(stream as Duplex, (error) => {
+      logger.warn('runner: log stream of a step broke', { step: stepName, error: String(error) });
+    })
+    .catch((error: unknown) => {
+      logger.warn('runner: step log failed', { step: stepName, error: String(error) });
+    });
   // Waiting for the next exit, registered before start, cannot miss a container that exits at once.
   const waited = container.wait({ condition: 'next-exit' });
   waited.catch(() => {});

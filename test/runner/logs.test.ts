@@ -86,8 +86,8 @@ steps:
     );
     expect(lines.map((line) => line.number)).toEqual(lines.map((_, index) => index));
     expect(logs.text('after')).toContain('done');
-    // Garbage collection lets memory plateau near 100 MB here however long the output; growing with it would
-    // mean ~300 MB.
-    expect(peak - before).toBeLessThan(160 * 1024 * 1024);
+    // Past the cap the runner stops reading (Docker drops the rest): reading on and discarding grew the process by
+    // 60-80 MB in socket buffers waiting for a garbage collection; keeping it all would mean ~300 MB.
+    expect(peak - before).toBeLessThan(40 * 1024 * 1024);
   }, 120_000);
 });
