@@ -14,10 +14,12 @@ Usage: drone-gogs <command> [options]
   repo disable OWNER/NAME       remove the webhook; keep the history
   repo repair [OWNER/NAME]      check and fix the webhooks of enabled repositories
   repo list                     the repositories drone-gogs knows
+  repo set OWNER/NAME ...       trust, stage timeout, pipeline file of a repository
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
   pipeline lint FILE            check a .drone.yml
   pipeline plan FILE ...        show what a .drone.yml would run for an event
   exec [FILE]                   run a .drone.yml in the local Docker engine, this folder as the workspace
+  engines                       check the Docker engines builds run on
 
 Settings come from DRONE_GOGS_* environment variables; see README.md.
 `;
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   hooks: async () => (await import('./commands/hooks.ts')).hooksCommand,
   pipeline: async () => (await import('./commands/pipeline.ts')).pipelineCommand,
   exec: async () => (await import('./commands/exec.ts')).execCommand,
+  engines: async () => (await import('./commands/engines.ts')).enginesCommand,
 };
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {

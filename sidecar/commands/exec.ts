@@ -19,6 +19,7 @@ import {
 import { connectDocker, createDockerRunner, newInstanceId } from '../runner/index.ts';
 import { createLogger } from '../telemetry/index.ts';
 import type { Command, CommandIO } from './command-io.ts';
+import { textTable } from './text-table.ts';
 
 const USAGE = `Usage: drone-gogs exec [FILE] [options]
   run a .drone.yml (default .drone.yml) in the local Docker engine, with the current directory as the workspace
@@ -116,7 +117,7 @@ function duration(startedAt: number | null, finishedAt: number | null): string {
 }
 
 function summaryTable(runs: { stage: string; result: StageResult | null }[]): string {
-  const rows: string[][] = [['PIPELINE', 'STEP', 'STATUS', 'EXIT', 'TIME']];
+  const rows: string[][] = [];
   const notes: string[] = [];
   for (const { stage, result } of runs) {
     if (result === null) {
@@ -136,14 +137,8 @@ function summaryTable(runs: { stage: string; result: StageResult | null }[]): st
       if (step.error !== null) notes.push(`${stage}/${step.name}: ${step.error}`);
     }
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-  return `\n${lines.join('\n')}\n${notes.map((note) => `\n${note}`).join('')}${notes.length > 0 ? '\n' : ''}`;
+  const table = textTable(['PIPELINE', 'STEP', 'STATUS', 'EXIT', 'TIME'], rows);
+  return `\n${table}${notes.map((note) => `\n${note}`).join('')}${notes.length > 0 ? '\n' : ''}`;
 }
 
 /** Drone's rule for a stage with dependencies: all of them done, and the build's state matches on_success/on_failure. */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Repo, RepoChange } from '../core/index.ts';
 import type { HookUrlFinding } from '../webhooks/index.ts';
 import type { Command, CommandIO } from './command-io.ts';
+import { textTable } from './text-table.ts';
 import { withServices } from './with-services.ts';
 
 const USAGE = `Usage:
@@ -170,17 +171,5 @@ function formatTable(repos: Repo[]): string {
     repo.trusted ? 'trusted' : '-',
     repo.hookId === null ? '-' : `#${repo.hookId}`,
   ]);
-  const header = ['REPOSITORY', 'STATE', 'VISIBILITY', 'TRUSTED', 'HOOK'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  return [header, ...rows]
-    .map(
-      (row) =>
-        `${row
-          .map((cell, i) => cell.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
+  return textTable(['REPOSITORY', 'STATE', 'VISIBILITY', 'TRUSTED', 'HOOK'], rows);
 }
