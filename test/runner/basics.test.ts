@@ -1,21 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
+import { describe, expect, it } from 'vitest';
+import { leftovers } from '../support/docker.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
-import { createHarness, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
+import { dockerTestFile, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('basics');
-const harness = createHarness(instance);
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
+const { docker, instance, harness } = dockerTestFile('basics');
 
 describe('docker runner: serial pipeline', () => {
   it('runs steps in order, prints the trace and leaves nothing behind', async () => {

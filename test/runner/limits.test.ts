@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { createHarness, IMAGE, stageFrom } from './stage-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { createHarness, dockerTestFile, IMAGE, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('limits');
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
+const { instance } = dockerTestFile('limits');
 
 // cgroup v2 first, then v1: whichever the host has.
 const READ_LIMITS = `

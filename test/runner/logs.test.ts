@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { createHarness, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { createHarness, dockerTestFile, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('logs');
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
+const { instance } = dockerTestFile('logs');
 
 describe('docker runner: step logs', () => {
   it('injects referenced secrets and masks every secret value, line by line, in every step', async () => {

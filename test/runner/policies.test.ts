@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { createHarness, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leftovers } from '../support/docker.ts';
+import { dockerTestFile, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('policies');
-const harness = createHarness(instance);
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
+const { docker, instance, harness } = dockerTestFile('policies');
 
 function pipeline(steps: string): string {
   return `kind: pipeline\nname: default\nclone: { disable: true }\nsteps:\n${steps}`;

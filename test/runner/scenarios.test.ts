@@ -5,14 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { createHarness, stageFrom } from './stage-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leftovers } from '../support/docker.ts';
+import { dockerTestFile, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('scenarios');
-const harness = createHarness(instance);
+const { docker, instance, harness } = dockerTestFile('scenarios');
 const directory = join(import.meta.dirname, 'scenarios');
 
 interface Expectations {
@@ -35,13 +32,6 @@ function expectations(text: string): Expectations {
     throw new Error('a scenario needs expect stage and expect steps');
   return found;
 }
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
 
 describe('runner scenarios', () => {
   const files = readdirSync(directory).filter((name) => name.endsWith('.yml'));

@@ -3,6 +3,7 @@
  * runner bound to a per-file instance id.
  */
 
+import { afterAll, beforeAll } from 'vitest';
 import type {
   Logger,
   LogLine,
@@ -17,7 +18,8 @@ import type {
 } from '../../sidecar/core/index.ts';
 import { createBuildContext, parsePipelineFile, planPipelines } from '../../sidecar/pipeline/index.ts';
 import { createDockerRunner, type DockerRunnerOptions } from '../../sidecar/runner/index.ts';
-import { createTestDocker } from '../support/docker.ts';
+import { createTestDocker, removeInstanceResources, testInstanceId } from '../support/docker.ts';
+import { ensureBusyboxImage } from '../support/images.ts';
 
 export const IMAGE = 'drone-gogs-test/busybox';
 
@@ -112,6 +114,22 @@ export async function runWith(
 export function createHarness(instance: string, options: Partial<DockerRunnerOptions> = {}): Harness {
   const runner = createDockerRunner({ docker: createTestDocker(), logger: quietLogger, options });
   return { run: (stage, extra = {}) => runWith(runner, instance, stage, extra) };
+}
+
+/**
+ * What a runner test file shares: the engine, an instance id of its own and a harness on it. The busybox image
+ * is built before the file's tests; everything labelled with the id is removed after them.
+ */
+export function dockerTestFile(name: string) {
+  const docker = createTestDocker();
+  const instance = testInstanceId(name);
+  beforeAll(async () => {
+    await ensureBusyboxImage();
+  });
+  afterAll(async () => {
+    await removeInstanceResources(docker, instance);
+  });
+  return { docker, instance, harness: createHarness(instance) };
 }
 
 /** `name: status` of every step of a result, for compact assertions. */

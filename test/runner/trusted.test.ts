@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { createHarness, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leftovers } from '../support/docker.ts';
+import { dockerTestFile, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
-const docker = createTestDocker();
-const instance = testInstanceId('trusted');
-const harness = createHarness(instance);
+const { docker, instance, harness } = dockerTestFile('trusted');
 const nothing = { containers: [], networks: [], volumes: [] };
-
-beforeAll(async () => {
-  await ensureBusyboxImage();
-});
-afterAll(async () => {
-  await removeInstanceResources(docker, instance);
-});
 
 const hostSettings = `
 kind: pipeline
