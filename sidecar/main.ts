@@ -5,13 +5,7 @@ import { type Config, ensureSecretKey } from './config/index.ts';
 import { AppError, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
-import {
-  connectEngines,
-  createRunnerPool,
-  type InstanceKeeper,
-  newInstanceId,
-  startInstanceKeeper,
-} from './runner/index.ts';
+import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
 import { createSecretCipher } from './secrets/index.ts';
 import { openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
@@ -141,8 +135,6 @@ export type Services = Awaited<ReturnType<typeof openServices>>;
 export interface RunningSidecar {
   url: string;
   services: Services;
-  /** This process as an instance that runs stages: its id labels its Docker resources. */
-  instance: InstanceKeeper;
   /** Stops accepting requests, lets in-flight deliveries commit, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -176,7 +168,6 @@ export async function startSidecar(config: Config, logger: Logger): Promise<Runn
   return {
     url: server.url,
     services,
-    instance,
     stop() {
       stopping ??= (async () => {
         stopReconciling();

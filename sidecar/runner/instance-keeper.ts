@@ -8,32 +8,27 @@ import { livenessOf, processAlive } from './instance-ids.ts';
 import { reapDeadInstances } from './reap.ts';
 
 export interface InstanceKeeperDeps {
+  /** The label value of everything this instance creates on the engines. */
   id: string;
   hostname: string;
   instances: InstanceStore;
   runner: Pick<RunnerPool, 'resourceOwners' | 'removeResources' | 'checkEngines'>;
   clock: Clock;
   logger: Logger;
-  heartbeatMs?: number;
-  reapIntervalMs?: number;
 }
 
 export interface InstanceKeeper {
-  /** The label value of everything this instance creates on the engines. */
-  id: string;
-  /** Resolves when the reaping pass it started has ended. */
-  reapNow(): Promise<string[]>;
+  /** Stops beating and reaping (waiting for a pass under way) and marks the instance stopped. */
   stop(): Promise<void>;
 }
 
-const DEFAULT_HEARTBEAT_MS = 10_000;
-const DEFAULT_REAP_INTERVAL_MS = 60_000;
+const HEARTBEAT_MS = 10_000;
+const REAP_INTERVAL_MS = 60_000;
 /** Missed heartbeats before an instance counts as dead. */
 const MISSED_BEATS = 6;
 
 export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<InstanceKeeper> {
   const { id, instances, runner, clock, logger } = deps;
-  const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   await instances.register({ id, hostname: deps.hostname, pid: process.pid }, clock.now());
 
   let reaping: Promise<string[]> | null = null;
@@ -44,7 +39,7 @@ export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<Ins
         const alive = livenessOf({
           known: await instances.list(),
           now: clock.now(),
-          staleAfterMs: heartbeatMs * MISSED_BEATS,
+          staleAfterMs: HEARTBEAT_MS * MISSED_BEATS,
           hostname: deps.hostname,
           processAlive,
         });
@@ -65,15 +60,13 @@ export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<Ins
     instances.heartbeat(id, clock.now()).catch((error: unknown) => {
       logger.error('runner: cannot record the heartbeat', { error: (error as Error).message });
     });
-  }, heartbeatMs);
+  }, HEARTBEAT_MS);
   beat.unref();
-  const reap = setInterval(() => void reapNow(), deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
+  const reap = setInterval(() => void reapNow(), REAP_INTERVAL_MS);
   reap.unref();
   void reapNow();
 
   return {
-    id,
-    reapNow,
     async stop() {
       clearInterval(beat);
       clearInterval(reap);
