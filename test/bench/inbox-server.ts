@@ -14,6 +14,7 @@ import { startSidecar } from '../../sidecar/main.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
+import { repoFacts } from '../support/stores.ts';
 
 const [kind, dataDir, secret, gogsIdText] = process.argv.slice(2);
 if (!kind || !dataDir || !secret || !gogsIdText)
@@ -43,16 +44,7 @@ if (kind === 'bare') {
   const secretKey = 'ab'.repeat(32);
   const url = pathToFileURL(join(dataDir, 'drone-gogs.db')).href;
   const seed = await openStores({ url });
-  const repo = await seed.repos.upsertFacts({
-    gogsId: Number(gogsIdText),
-    owner: 'bench',
-    name: 'repo',
-    fullName: 'bench/repo',
-    private: false,
-    defaultBranch: 'master',
-    cloneUrl: '',
-    htmlUrl: '',
-  });
+  const repo = await seed.repos.upsertFacts(repoFacts('bench/repo', Number(gogsIdText)));
   await seed.repos.update(repo.id, {
     active: true,
     hookSecret: createSecretCipher(Buffer.from(secretKey, 'hex')).encrypt(secret),

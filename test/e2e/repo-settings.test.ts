@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repoCommand } from '../../sidecar/commands/repo.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { runCommand } from '../support/run-command.ts';
+import { repoFacts } from '../support/stores.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 describe('drone-gogs repo set', () => {
@@ -22,16 +23,7 @@ describe('drone-gogs repo set', () => {
   beforeEach(async () => {
     dir = await makeTempDir();
     const stores = await openStores({ url: pathToFileURL(join(dir.path, 'data', 'drone-gogs.db')).href });
-    await stores.repos.upsertFacts({
-      gogsId: 7,
-      owner: 'octo',
-      name: 'hello',
-      fullName: 'octo/hello',
-      private: false,
-      defaultBranch: 'main',
-      cloneUrl: 'http://git.example.com/octo/hello.git',
-      htmlUrl: 'http://git.example.com/octo/hello',
-    });
+    await stores.repos.upsertFacts(repoFacts('octo/hello', 7));
     await stores.close();
   });
   afterEach(() => dir.remove());

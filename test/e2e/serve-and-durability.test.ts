@@ -6,6 +6,7 @@ import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { fixtureBytes, fixtureJson } from '../support/gogs-fixtures.ts';
 import { type SidecarProcess, startSidecarProcess } from '../support/sidecar-process.ts';
+import { repoFacts } from '../support/stores.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 const body = fixtureBytes('push_signed.json');
@@ -56,16 +57,7 @@ describe('drone-gogs serve, as a real process', () => {
     const secretKey = 'ab'.repeat(32);
     const cipher = createSecretCipher(Buffer.from(secretKey, 'hex'));
     const seed = await openStores({ url });
-    const repo = await seed.repos.upsertFacts({
-      gogsId: 6,
-      owner: 'maarten',
-      name: 'webhook-test',
-      fullName: 'maarten/webhook-test',
-      private: false,
-      defaultBranch: 'master',
-      cloneUrl: '',
-      htmlUrl: '',
-    });
+    const repo = await seed.repos.upsertFacts(repoFacts('maarten/webhook-test', 6));
     await seed.repos.update(repo.id, { active: true, hookSecret: cipher.encrypt('letmein') });
     await seed.close();
 

@@ -4,7 +4,7 @@ import { createHttpApp } from '../../sidecar/http/index.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { createCounters, createLogger } from '../../sidecar/telemetry/index.ts';
 import { createDeliveryIntake, createHookSecretResolver, createInbox } from '../../sidecar/webhooks/index.ts';
-import { openTestStores } from './stores.ts';
+import { openTestStores, repoFacts } from './stores.ts';
 
 /**
  * The sidecar's HTTP app over a fresh migrated database, wired as main.ts wires it, with a controllable
@@ -47,17 +47,7 @@ export async function createHookTestApp(options: { maxHookBodyBytes?: number } =
       secret: string;
       active?: boolean;
     }): Promise<Repo> {
-      const [owner, name] = fields.fullName.split('/') as [string, string];
-      const repo = await stores.repos.upsertFacts({
-        gogsId: fields.gogsId,
-        owner,
-        name,
-        fullName: fields.fullName,
-        private: false,
-        defaultBranch: 'master',
-        cloneUrl: '',
-        htmlUrl: '',
-      });
+      const repo = await stores.repos.upsertFacts(repoFacts(fields.fullName, fields.gogsId));
       return stores.repos.update(repo.id, {
         active: fields.active ?? true,
         hookSecret: cipher.encrypt(fields.secret),

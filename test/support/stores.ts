@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { RepoFacts } from '../../sidecar/core/index.ts';
 import { openStores, type Stores } from '../../sidecar/store/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 
@@ -15,5 +16,20 @@ export async function openTestStores(): Promise<Stores & { url: string; dispose:
       await stores.close();
       await dir.remove();
     },
+  };
+}
+
+/** What Gogs would report of a public repository named OWNER/NAME, for seeding a store. */
+export function repoFacts(fullName: string, gogsId: number): RepoFacts {
+  const [owner = '', name = ''] = fullName.split('/');
+  return {
+    gogsId,
+    owner,
+    name,
+    fullName,
+    private: false,
+    defaultBranch: 'master',
+    cloneUrl: '',
+    htmlUrl: '',
   };
 }

@@ -4,7 +4,7 @@ import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { createThreadedIntake, type VerifiedDelivery } from '../../sidecar/webhooks/index.ts';
 import { fixtureBytes } from '../support/gogs-fixtures.ts';
 import { REPO_ROOT } from '../support/sidecar-process.ts';
-import { openTestStores } from '../support/stores.ts';
+import { openTestStores, repoFacts } from '../support/stores.ts';
 
 const INTAKE_THREAD = new URL('sidecar/intake-thread.ts', `file://${REPO_ROOT}/`);
 
@@ -14,16 +14,7 @@ describe('the intake thread', () => {
 
   async function setUp() {
     stores = await openTestStores();
-    const repo = await stores.repos.upsertFacts({
-      gogsId: 6,
-      owner: 'maarten',
-      name: 'webhook-test',
-      fullName: 'maarten/webhook-test',
-      private: false,
-      defaultBranch: 'master',
-      cloneUrl: '',
-      htmlUrl: '',
-    });
+    const repo = await stores.repos.upsertFacts(repoFacts('maarten/webhook-test', 6));
     const delivery = (
       deliveryId: string,
       signed: Uint8Array = fixtureBytes('push_signed.json'),
