@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey } from './config/index.ts';
-import { AppError, type Logger, systemClock } from './core/index.ts';
+import { AppError, type Clock, type Logger, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
 import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
@@ -28,7 +28,7 @@ export const VERSION: string = JSON.parse(
  * The composition root: every service of the sidecar, built once from the config. The CLI's commands and
  * `serve` both start here; nothing else constructs services.
  */
-export async function openServices(config: Config, logger: Logger) {
+export async function openServices(config: Config, logger: Logger, clock: Clock = systemClock) {
   const secretKey = await ensureSecretKey(config.secretKey, config.dataDir);
   if (secretKey.source === 'generated') {
     logger.warn(
@@ -41,7 +41,6 @@ export async function openServices(config: Config, logger: Logger) {
     sync: config.database.sync,
     backgroundCheckpoints: config.database.isLocalFile,
   });
-  const clock = systemClock;
   const cipher = createSecretCipher(secretKey.key);
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
@@ -139,8 +138,12 @@ export interface RunningSidecar {
   stop(): Promise<void>;
 }
 
-export async function startSidecar(config: Config, logger: Logger): Promise<RunningSidecar> {
-  const services = await openServices(config, logger);
+export async function startSidecar(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<RunningSidecar> {
+  const services = await openServices(config, logger, clock);
   const app = createHttpApp({
     inbox: services.inbox,
     logger,

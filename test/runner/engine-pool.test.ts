@@ -176,14 +176,12 @@ describe('runner pool over two Docker engines', () => {
     const doomed = runWith(pool, instance, onSecond, { logs });
     const survivor = runWith(pool, instance, anywhere);
     await until(() => logs.text('work').includes('started'), 'the step on the second engine to print');
-    const killedAt = Date.now();
     await second.kill();
 
     const lost = await doomed;
     expect(lost.result.outcome).toBe('error');
     expect(lost.result.engine).toBe('second');
     expect(lost.result.error).toMatch(/^Docker engine "second" stopped answering during the stage: /);
-    expect(Date.now() - killedAt).toBeLessThan(15_000);
     const kept = await survivor;
     expect(kept.result.outcome).toBe('success');
     expect(kept.result.engine).toBe('local');

@@ -126,10 +126,8 @@ describe('drone-gogs exec', () => {
     const filters = JSON.stringify({ label: [repoLabel(), 'io.drone-gogs.step=wait'], status: ['running'] });
     while ((await docker.listContainers({ filters })).length === 0)
       await new Promise((r) => setTimeout(r, 100));
-    const interruptedAt = Date.now();
     interrupt.abort('SIGINT');
     const { code, stdout, stderr } = await running;
-    expect(Date.now() - interruptedAt).toBeLessThan(15_000);
     expect(code).toBe(1);
     expect(stderr).toContain('drone-gogs: cancelling (containers are being removed)');
     expect(stdout).toMatch(/^slow +killed/m);

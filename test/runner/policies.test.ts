@@ -118,9 +118,7 @@ describe('docker runner: run and error policies', () => {
     depends_on: [slow, quick]
 `),
     );
-    const started = Date.now();
     const { result } = await harness.run(stage);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.outcome).toBe('killed');
     expect(outcomes(result)).toEqual({ slow: 'killed', quick: 'failure', later: 'skipped' });
   });
@@ -131,17 +129,17 @@ describe('docker runner: run and error policies', () => {
   - name: background
     image: ${IMAGE}
     detach: true
-    commands: [echo started, sleep 60]
+    commands: [echo started, sleep 60, echo slept]
   - name: foreground
     image: ${IMAGE}
     commands: [echo foreground]
 `),
     );
-    const started = Date.now();
     const { result, logs } = await harness.run(stage);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.outcome).toBe('success');
     expect(outcomes(result)).toEqual({ background: 'success', foreground: 'success' });
     expect(logs.text('background')).toContain('started');
+    // Stopped when the stage ended, not waited for.
+    expect(logs.text('background')).not.toContain('slept');
   });
 });

@@ -128,9 +128,7 @@ describe('docker runner: recovery after the process running a stage died', () =>
   it('abandons a stage on request: its containers are removed and the stage ends error, saying why', async () => {
     const { ids } = await startAndKill();
     const statuses = new MemoryStatuses();
-    const started = Date.now();
     const result = await runner.recoverStage(await recovery(ids, 'abandon', statuses));
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.outcome).toBe('error');
     expect(result.error).toBe(
       `the process running the stage (instance ${ids.instance}) stopped; its containers were removed`,

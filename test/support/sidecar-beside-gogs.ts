@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { runCli } from '../../sidecar/cli.ts';
 import { loadConfig } from '../../sidecar/config/index.ts';
+import type { Clock } from '../../sidecar/core/index.ts';
 import { startSidecar } from '../../sidecar/main.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { type GogsDouble, type GogsDoubleOptions, startGogsDouble } from './gogs-double/index.ts';
@@ -12,7 +13,13 @@ import { makeTempDir } from './temp-dir.ts';
  * serving on loopback beside it. `cli(...)` runs `drone-gogs` commands with the same environment, in process.
  */
 export async function startSidecarBesideGogs(
-  options: { gogs?: GogsDoubleOptions; env?: Record<string, string>; tokenOf?: 'alice' | 'bob' } = {},
+  options: {
+    gogs?: GogsDoubleOptions;
+    env?: Record<string, string>;
+    tokenOf?: 'alice' | 'bob';
+    /** The sidecar's clock (the commands run by `cli` keep the system's). */
+    clock?: Clock;
+  } = {},
 ) {
   const dir = await makeTempDir('drone-gogs-beside-');
   const gogs: GogsDouble = await startGogsDouble(options.gogs);
@@ -33,6 +40,7 @@ export async function startSidecarBesideGogs(
   const sidecar = await startSidecar(
     loadConfig(baseEnv, dir.path),
     createLogger({ format: 'text', level: 'debug', write: (line) => logLines.push(line) }),
+    options.clock,
   );
   const env: Record<string, string> = { DRONE_GOGS_HOOK_URL: `${sidecar.url}/hook`, ...baseEnv };
 
