@@ -4,6 +4,7 @@
  */
 const sdkHomes = [
   ['dockerode', 'runner'],
+  ['ssh2', 'runner'],
   ['openid-client', 'identity'],
   ['drizzle-orm', 'store'],
   ['drizzle-kit', 'store'],

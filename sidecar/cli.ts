@@ -1,6 +1,4 @@
-import type { Command, CommandIO } from './commands/command-io.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { serveCommand } from './commands/serve.ts';
+import { COMMANDS, type CommandIO } from './commands/index.ts';
 import { isAppError } from './core/index.ts';
 import { VERSION } from './main.ts';
 
@@ -16,23 +14,15 @@ Usage: drone-gogs <command> [options]
   repo list                     the repositories drone-gogs knows
   repo set OWNER/NAME ...       trust, stage timeout, pipeline file of a repository
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
+  hooks reconcile               look for pushes Gogs did not deliver, once
   pipeline lint FILE            check a .drone.yml
   pipeline plan FILE ...        show what a .drone.yml would run for an event
   exec [FILE]                   run a .drone.yml in the local Docker engine, this folder as the workspace
   engines                       check the Docker engines builds run on
 
-Settings come from DRONE_GOGS_* environment variables; see README.md.
+\`drone-gogs COMMAND --help\` shows the usage of one. Settings come from DRONE_GOGS_* environment variables;
+see README.md.
 `;
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: async () => serveCommand,
-  migrate: async () => migrateCommand,
-  repo: async () => (await import('./commands/repo.ts')).repoCommand,
-  hooks: async () => (await import('./commands/hooks.ts')).hooksCommand,
-  pipeline: async () => (await import('./commands/pipeline.ts')).pipelineCommand,
-  exec: async () => (await import('./commands/exec.ts')).execCommand,
-  engines: async () => (await import('./commands/engines.ts')).enginesCommand,
-};
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...args] = argv;
@@ -44,9 +34,12 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const load = COMMANDS[name];
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.stderr(`drone-gogs: unknown command "${name}"\n\n${USAGE}`);
+    const problem = name.startsWith('-')
+      ? `unknown option ${name.split('=')[0]}`
+      : `unknown command "${name}"`;
+    io.stderr(`drone-gogs: ${problem}\n\n${USAGE}`);
     return 2;
   }
   try {

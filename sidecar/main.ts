@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Config, ensureSecretKey } from './config/index.ts';
-import { AppError, type Clock, type Logger, systemClock } from './core/index.ts';
+import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
+import { AppError, type Clock, type Logger, type RunnerPool, systemClock } from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
 import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
@@ -25,6 +25,26 @@ export const VERSION: string = JSON.parse(
 ).version;
 
 /**
+ * The Docker engines of the configuration (DRONE_GOGS_DOCKER_HOST or DRONE_GOGS_ENGINES_FILE) with the step
+ * defaults of DRONE_GOGS_STEP_*; health checks start at once. `serve` and `exec` run stages on the same settings.
+ */
+export function openRunnerPool(
+  config: Config,
+  logger: Logger,
+  engines: { sharedImageCache: boolean } = { sharedImageCache: true },
+): RunnerPool {
+  for (const warning of insecureEngineWarnings(config)) logger.warn(warning);
+  return createRunnerPool({
+    engines: connectEngines(config.runner.engines),
+    logger,
+    runner: { ...config.runner.step, ...engines },
+    fixHint: config.runner.enginesFile
+      ? `check that dockerd runs there and that ${config.runner.enginesFile} has its address right`
+      : 'check that dockerd runs (the local socket by default) or set DRONE_GOGS_DOCKER_HOST',
+  });
+}
+
+/**
  * The composition root: every service of the sidecar, built once from the config. The CLI's commands and
  * `serve` both start here; nothing else constructs services.
  */
@@ -35,13 +55,14 @@ export async function openServices(config: Config, logger: Logger, clock: Clock 
       `config: generated a new secret key in ${secretKey.path} (mode 0600); back it up with the database`,
     );
   }
+  const cipher = createSecretCipher(secretKey.key);
   const stores = await openStores({
     url: config.database.url,
     authToken: config.database.authToken,
     sync: config.database.sync,
     backgroundCheckpoints: config.database.isLocalFile,
+    secrets: { upgrader: cipher, logger },
   });
-  const cipher = createSecretCipher(secretKey.key);
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
   const intake = config.database.isLocalFile
@@ -96,17 +117,10 @@ export async function openServices(config: Config, logger: Logger, clock: Clock 
       logger,
       graceMs: config.reconcile.graceMs,
     });
-  let pool: ReturnType<typeof createRunnerPool> | null = null;
+  let pool: RunnerPool | null = null;
   /** The Docker engines that run stages; made on first use (health checks start then). */
   const runner = () => {
-    pool ??= createRunnerPool({
-      engines: connectEngines(config.runner.engines),
-      logger,
-      runner: config.runner.step,
-      fixHint: config.runner.enginesFile
-        ? `check that dockerd runs there and that ${config.runner.enginesFile} has its address right`
-        : 'check that dockerd runs (the local socket by default) or set DRONE_GOGS_DOCKER_HOST',
-    });
+    pool ??= openRunnerPool(config, logger);
     return pool;
   };
   return {
@@ -149,6 +163,7 @@ export async function startSidecar(
     logger,
     counters: services.counters,
     maxHookBodyBytes: config.hooks.maxBytes,
+    hookBodyTimeoutMs: config.hooks.bodyTimeoutMs,
     checkDatabase: async () => {
       await services.stores.repos.list({ active: true });
     },
@@ -165,7 +180,7 @@ export async function startSidecar(
     clock: services.clock,
     logger,
   });
-  const server = await serveHttp(app, config.listen);
+  const server = await serveHttp(app, config.listen, config.http);
   const stopReconciling = services.gogs ? scheduleReconciliation(services) : () => {};
   let stopping: Promise<void> | null = null;
   return {

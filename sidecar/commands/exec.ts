@@ -6,8 +6,10 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import type { LogLine, PlanStage, StageResult } from '../core/index.ts';
+import { promisify } from 'node:util';
+import { loadConfig } from '../config/index.ts';
+import type { BuildContext, LogLine, PlanStage, RunnerPool, StageResult } from '../core/index.ts';
+import { openRunnerPool } from '../main.ts';
 import {
   createBuildContext,
   fileTooLarge,
@@ -16,20 +18,27 @@ import {
   parsePipelineFile,
   planPipelines,
 } from '../pipeline/index.ts';
-import { connectDocker, createDockerRunner, newInstanceId } from '../runner/index.ts';
+import { newInstanceId } from '../runner/index.ts';
 import { createLogger } from '../telemetry/index.ts';
-import type { Command, CommandIO } from './command-io.ts';
+import { type CommandInput, defineCommand } from './command-args.ts';
+import type { CommandIO } from './command-io.ts';
 import { textTable } from './text-table.ts';
 
-const USAGE = `Usage: drone-gogs exec [FILE] [options]
-  run a .drone.yml (default .drone.yml) in the local Docker engine, with the current directory as the workspace
+const EXEC_OPTIONS = {
+  pipeline: { type: 'string' },
+  event: { type: 'string', default: 'push' },
+  branch: { type: 'string' },
+  'secret-file': { type: 'string' },
+  trusted: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+} as const;
 
-  --pipeline NAME      run only this pipeline (default: every pipeline whose trigger matches, in file order)
+const EXEC_DETAILS = `  --pipeline NAME      run only this pipeline (default: every pipeline whose trigger matches, in file order)
   --event EVENT        build event (default push)
   --branch BRANCH      branch (default: the current git branch, else master)
   --secret-file FILE   secrets as KEY=VALUE lines (# comments and blank lines ignored)
   --trusted            allow privileged steps, host volumes, devices and network_mode
-  --timeout MINUTES    stage timeout (default 60)
+  --timeout MINUTES    stage timeout (default DRONE_GOGS_STAGE_TIMEOUT_MINUTES, 60)
 `;
 
 const COLOURS = [36, 33, 35, 32, 34, 91, 96, 93, 95, 92];
@@ -42,25 +51,13 @@ interface ExecOptions {
   branch: string | undefined;
   secretFile: string | undefined;
   trusted: boolean;
-  timeoutMinutes: number;
+  /** Unset: the configured stage timeout. */
+  timeoutMinutes: number | undefined;
 }
 
-function readOptions(args: string[]): ExecOptions | string {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      pipeline: { type: 'string' },
-      event: { type: 'string', default: 'push' },
-      branch: { type: 'string' },
-      'secret-file': { type: 'string' },
-      trusted: { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '60' },
-    },
-  });
-  if (positionals.length > 1) return 'exec takes at most one file';
-  const timeoutMinutes = Number(values.timeout);
-  if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0)
+function readOptions({ values, positionals }: CommandInput<typeof EXEC_OPTIONS>): ExecOptions | string {
+  const timeoutMinutes = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMinutes !== undefined && (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0))
     return `--timeout must be a positive number of minutes`;
   return {
     file: positionals[0] ?? '.drone.yml',
@@ -148,17 +145,11 @@ function mayRun(stage: PlanStage, results: Map<string, StageResult | null>): boo
   return failing ? stage.onFailure : stage.onSuccess;
 }
 
-export const execCommand: Command = async (args, io) => {
-  let options: ExecOptions | string;
-  try {
-    options = readOptions(args);
-  } catch (error) {
-    options = error instanceof Error ? error.message : String(error);
-  }
-  if (typeof options === 'string') {
-    io.stderr(`drone-gogs: ${options}\n\n${USAGE}`);
-    return 2;
-  }
+async function exec(input: CommandInput<typeof EXEC_OPTIONS>, io: CommandIO): Promise<number> {
+  const options = readOptions(input);
+  if (typeof options === 'string') return input.usageError(options);
+  // The runner settings of `serve` (engines, DRONE_GOGS_STEP_*), checked and reported the same way.
+  const config = loadConfig(io.env, io.cwd);
 
   const path = resolve(io.cwd, options.file);
   let source: Buffer;
@@ -232,8 +223,39 @@ export const execCommand: Command = async (args, io) => {
     return 1;
   }
 
-  const logger = createLogger({ format: 'text', level: 'warn', write: (line) => io.stderr(`${line}\n`) });
-  const runner = createDockerRunner({ docker: connectDocker(io.env.DOCKER_HOST), logger });
+  const logger = createLogger({
+    format: config.log.format,
+    level: 'warn',
+    write: (line) => io.stderr(`${line}\n`),
+  });
+  // The engine and its images are the developer's own: a present image runs offline, whatever its registry.
+  const runner = openRunnerPool(config, logger, { sharedImageCache: false });
+  try {
+    const timeoutMs =
+      options.timeoutMinutes === undefined ? config.runner.stageTimeoutMs : options.timeoutMinutes * 60_000;
+    return await runStages(runner, { io, options, stages, secrets, context, timeoutMs });
+  } finally {
+    runner.close();
+  }
+}
+
+interface ExecRun {
+  io: CommandIO;
+  options: ExecOptions;
+  stages: PlanStage[];
+  secrets: Record<string, string>;
+  context: BuildContext;
+  timeoutMs: number;
+}
+
+async function runStages(runner: RunnerPool, run: ExecRun): Promise<number> {
+  const { io, options, stages, secrets, context, timeoutMs } = run;
+  const engines = await runner.checkEngines();
+  if (!engines.some((engine) => engine.up)) {
+    const reasons = engines.map((engine) => `${engine.name}: ${engine.lastError ?? 'no answer'}`);
+    io.stderr(`drone-gogs: no Docker engine answers (${reasons.join('; ')})\n`);
+    return 1;
+  }
   const logs = terminalLogSink(io, stages);
   const interrupted = io.interrupted();
   const onInterrupt = () => io.stderr('\ndrone-gogs: cancelling (containers are being removed)\n');
@@ -260,7 +282,7 @@ export const execCommand: Command = async (args, io) => {
         logs,
         statuses: { step: () => {} },
         signal: interrupted,
-        timeoutMs: options.timeoutMinutes * 60_000,
+        timeoutMs,
       });
       results.set(stage.name, result);
     }
@@ -272,4 +294,15 @@ export const execCommand: Command = async (args, io) => {
   // A stage left out by its on_success/on_failure rule is not a failure; one left out by a cancel is.
   const failed = runs.some(({ result }) => result !== null && result.outcome !== 'success');
   return failed || interrupted.aborted ? 1 : 0;
-};
+}
+
+export const execCommand = defineCommand({
+  name: 'exec',
+  args: '[FILE] [options]',
+  summary:
+    'run a .drone.yml (default .drone.yml) on the Docker engine serve uses, with the current directory as the workspace',
+  details: EXEC_DETAILS,
+  options: EXEC_OPTIONS,
+  positionals: ['[FILE]'],
+  run: exec,
+});

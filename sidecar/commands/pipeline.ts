@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   createBuildContext,
   fileTooLarge,
@@ -14,25 +13,37 @@ import {
   renderPlanTree,
   summarizePlan,
 } from '../pipeline/index.ts';
-import type { Command, CommandIO } from './command-io.ts';
+import { type CommandInput, defineCommand, defineCommandGroup } from './command-args.ts';
+import type { CommandIO } from './command-io.ts';
 
-const USAGE = `Usage:
-  drone-gogs pipeline lint FILE [--trusted]
-      check a .drone.yml; prints FILE:LINE:COL: error|warning: message; exits 1 on errors
-  drone-gogs pipeline plan FILE --event EVENT --branch BRANCH [options]
-      show which pipelines and steps would run for an event (push, pull_request, tag, cron, custom, promote)
-      --branch BRANCH         what branch: conditions see: the pushed branch, a pull request's target branch,
-                              a tag's name
-      --ref REF               git ref (default from event and branch: refs/heads/B, refs/tags/B, refs/pull/1/head)
-      --action ACTION         hook action (pull_request: opened, synchronized; tag: create)
-      --target T              deploy target (promote, rollback)
-      --repo OWNER/NAME       repository (default local/repo)
-      --source-branch B       pull request source branch
-      --cron NAME             cron job name (event cron)
-      --changed PATH          a changed file, for paths: conditions (repeatable)
-      --instance HOST         this server's host, for instance: conditions
-      --trusted               the repository is trusted
-      --json                  print JSON instead of a tree
+const PLAN_OPTIONS = {
+  event: { type: 'string' },
+  branch: { type: 'string' },
+  ref: { type: 'string' },
+  action: { type: 'string' },
+  target: { type: 'string' },
+  repo: { type: 'string' },
+  'source-branch': { type: 'string' },
+  cron: { type: 'string' },
+  changed: { type: 'string', multiple: true },
+  instance: { type: 'string' },
+  trusted: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+const PLAN_DETAILS = `  --event EVENT           push, pull_request, tag, cron, custom, promote or rollback
+  --branch BRANCH         what branch: conditions see: the pushed branch, a pull request's target branch,
+                          a tag's name
+  --ref REF               git ref (default from event and branch: refs/heads/B, refs/tags/B, refs/pull/1/head)
+  --action ACTION         hook action (pull_request: opened, synchronized; tag: create)
+  --target T              deploy target (promote, rollback)
+  --repo OWNER/NAME       repository (default local/repo)
+  --source-branch B       pull request source branch
+  --cron NAME             cron job name (event cron)
+  --changed PATH          a changed file, for paths: conditions (repeatable)
+  --instance HOST         this server's host, for instance: conditions
+  --trusted               the repository is trusted
+  --json                  print JSON instead of a tree
 `;
 
 type Read = { ok: true; file: ParsedFile } | { ok: false; code: number };
@@ -70,52 +81,30 @@ async function readPipelineFile(name: string, io: CommandIO): Promise<Read> {
   }
 }
 
-async function lint(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { trusted: { type: 'boolean', default: false } },
-  });
-  const [name, ...extra] = positionals;
-  if (name === undefined || extra.length > 0) {
-    io.stderr(USAGE);
-    return 2;
-  }
-  const read = await readPipelineFile(name, io);
-  if (!read.ok) return read.code;
-  const problems = lintPipelineFile(read.file, { trusted: values.trusted });
-  for (const problem of problems) io.stdout(`${formatProblem(name, problem)}\n`);
-  return hasErrors(problems) ? 1 : 0;
-}
+const lint = defineCommand({
+  name: 'pipeline lint',
+  args: 'FILE [--trusted]',
+  summary: 'check a .drone.yml; prints FILE:LINE:COL: error|warning: message; exits 1 on errors',
+  details: '  --trusted   the repository is trusted (privileged steps, host volumes are allowed)\n',
+  options: { trusted: { type: 'boolean', default: false } },
+  positionals: ['FILE'],
+  async run({ values, positionals: [name = ''] }, io) {
+    const read = await readPipelineFile(name, io);
+    if (!read.ok) return read.code;
+    const problems = lintPipelineFile(read.file, { trusted: values.trusted });
+    for (const problem of problems) io.stdout(`${formatProblem(name, problem)}\n`);
+    return hasErrors(problems) ? 1 : 0;
+  },
+});
 
-async function plan(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      event: { type: 'string' },
-      branch: { type: 'string' },
-      ref: { type: 'string' },
-      action: { type: 'string' },
-      target: { type: 'string' },
-      repo: { type: 'string' },
-      'source-branch': { type: 'string' },
-      cron: { type: 'string' },
-      changed: { type: 'string', multiple: true },
-      instance: { type: 'string' },
-      trusted: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const [name, ...extra] = positionals;
-  if (name === undefined || extra.length > 0 || values.event === undefined || values.branch === undefined) {
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.repo !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(values.repo)) {
-    io.stderr(`drone-gogs: --repo must be OWNER/NAME, not "${values.repo}"\n`);
-    return 2;
-  }
+async function plan(
+  { values, positionals: [name = ''], usageError }: CommandInput<typeof PLAN_OPTIONS>,
+  io: CommandIO,
+): Promise<number> {
+  if (values.event === undefined || values.branch === undefined)
+    return usageError('pipeline plan needs --event and --branch');
+  if (values.repo !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(values.repo))
+    return usageError(`--repo must be OWNER/NAME, not "${values.repo}"`);
   const read = await readPipelineFile(name, io);
   if (!read.ok) return read.code;
   const context = createBuildContext({
@@ -141,25 +130,19 @@ async function plan(args: string[], io: CommandIO): Promise<number> {
 }
 
 /** `drone-gogs pipeline lint|plan …`: check a .drone.yml, or show what it would run for an event. */
-export const pipelineCommand: Command = async (args, io) => {
-  const [action, ...rest] = args;
-  try {
-    switch (action) {
-      case 'lint':
-        return await lint(rest, io);
-      case 'plan':
-        return await plan(rest, io);
-      default:
-        io.stderr(
-          action === undefined ? USAGE : `drone-gogs: unknown pipeline action "${action}"\n\n${USAGE}`,
-        );
-        return 2;
-    }
-  } catch (error) {
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`drone-gogs: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-};
+export const pipelineCommand = defineCommandGroup({
+  name: 'pipeline',
+  summary: 'check a .drone.yml, or show what it would run',
+  subcommands: {
+    lint,
+    plan: defineCommand({
+      name: 'pipeline plan',
+      args: 'FILE --event EVENT --branch BRANCH [options]',
+      summary: 'show which pipelines and steps would run for an event',
+      details: PLAN_DETAILS,
+      options: PLAN_OPTIONS,
+      positionals: ['FILE'],
+      run: plan,
+    }),
+  },
+});

@@ -1,30 +1,34 @@
 import { describeConfig, loadConfig } from '../config/index.ts';
 import { startSidecar } from '../main.ts';
 import { createLogger } from '../telemetry/index.ts';
-import type { Command } from './command-io.ts';
+import { defineCommand } from './command-args.ts';
 
 /** `drone-gogs serve`: runs the sidecar until SIGINT or SIGTERM. */
-export const serveCommand: Command = async (_args, io) => {
-  const config = loadConfig(io.env, io.cwd);
-  const logger = createLogger({ ...config.log, write: (line) => io.stderr(`${line}\n`) });
-  const sidecar = await startSidecar(config, logger);
-  for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) }))
-    io.stdout(`drone-gogs: ${line}\n`);
-  if (!config.gogs.url || !config.gogs.token) {
-    logger.warn(
-      'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
-    );
-  }
-  const interrupted = io.interrupted();
-  await new Promise<void>((resolve) => {
-    if (interrupted.aborted) resolve();
-    else interrupted.addEventListener('abort', () => resolve(), { once: true });
-  });
-  logger.info(`serve: ${String(interrupted.reason)} received, stopping`);
-  await sidecar.stop();
-  logger.info('serve: stopped');
-  return 0;
-};
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'run the sidecar (webhooks, API, workers) until SIGINT or SIGTERM',
+  async run(_input, io) {
+    const config = loadConfig(io.env, io.cwd);
+    const logger = createLogger({ ...config.log, write: (line) => io.stderr(`${line}\n`) });
+    const sidecar = await startSidecar(config, logger);
+    for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) }))
+      io.stdout(`drone-gogs: ${line}\n`);
+    if (!config.gogs.url || !config.gogs.token) {
+      logger.warn(
+        'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
+      );
+    }
+    const interrupted = io.interrupted();
+    await new Promise<void>((resolve) => {
+      if (interrupted.aborted) resolve();
+      else interrupted.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info(`serve: ${String(interrupted.reason)} received, stopping`);
+    await sidecar.stop();
+    logger.info('serve: stopped');
+    return 0;
+  },
+});
 
 function listenOf(url: string) {
   const parsed = new URL(url);

@@ -7,14 +7,17 @@
  *     {"name": "big", "address": "tcp://10.0.0.5:2376", "capacity": 8,
  *      "tls": {"ca": "certs/ca.pem", "cert": "certs/cert.pem", "key": "certs/key.pem"}, "labels": {"disk": "ssd"}},
  *     {"name": "arm", "address": "ssh://builder@10.0.0.6", "sshIdentityFile": "/etc/drone-gogs/id_ed25519",
- *      "platform": {"os": "linux", "arch": "arm64"}}
+ *      "sshHostKeys": ["SHA256:…"], "platform": {"os": "linux", "arch": "arm64"}}
  *   ]}
  *
- * Relative file paths are read from the engines file's folder.
+ * Relative file paths are read from the engines file's folder. `sshHostKeys` pins the host keys an ssh engine may
+ * present (fingerprints, or public keys as `keytype base64`); without it the known_hosts file does (ssh-host-keys.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import type { SshHostKeyPolicy } from '../core/index.ts';
+import { publicKeyFingerprint } from './known-hosts.ts';
 
 export interface EngineSetting {
   name: string;
@@ -26,7 +29,23 @@ export interface EngineSetting {
   tls?: { ca: string; cert: string; key: string };
   sshIdentityFile?: string;
   sshAgentSocket?: string;
+  sshHostKeys?: SshHostKeyPolicy;
 }
+
+/** `SHA256:` and 43 base64 characters, as `ssh-keygen -l` prints it; or a public key line, read as its fingerprint. */
+const hostKeyPin = z.string().transform((value, context) => {
+  const trimmed = value.trim();
+  if (/^SHA256:[A-Za-z0-9+/]{43}$/.test(trimmed)) return trimmed;
+  const [keyType = '', key = ''] = trimmed.split(/\s+/);
+  const fingerprint = publicKeyFingerprint(keyType, key);
+  if (fingerprint !== null) return fingerprint;
+  context.addIssue({
+    code: 'custom',
+    message:
+      'expected a host key fingerprint (SHA256:…, from ssh-keygen -lf) or a public key (ssh-ed25519 AAAA…)',
+  });
+  return z.NEVER;
+});
 
 const engineSchema = z
   .object({
@@ -43,8 +62,13 @@ const engineSchema = z
       .strict()
       .optional(),
     sshIdentityFile: z.string().min(1).optional(),
+    sshHostKeys: z.array(hostKeyPin).min(1, 'list at least one host key').optional(),
   })
-  .strict();
+  .strict()
+  .refine((engine) => engine.sshHostKeys === undefined || engine.address.startsWith('ssh:'), {
+    message: 'sshHostKeys is for ssh:// addresses',
+    path: ['sshHostKeys'],
+  });
 
 const fileSchema = z
   .object({
@@ -84,8 +108,16 @@ export function readEnginesFile(
   const folder = dirname(path);
   const within = (file: string) => resolve(folder, file);
   return {
-    engines: parsed.data.engines.map(({ tls, sshIdentityFile, ...engine }) => ({
+    engines: parsed.data.engines.map(({ tls, sshIdentityFile, sshHostKeys, ...engine }) => ({
       ...engine,
+      ...(sshHostKeys === undefined
+        ? {}
+        : {
+            sshHostKeys: {
+              fingerprints: sshHostKeys,
+              howToPin: `if the engine's key changed (check on the engine: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), update "sshHostKeys" of engine ${engine.name} in ${path}`,
+            },
+          }),
       ...(tls === undefined
         ? {}
         : { tls: { ca: within(tls.ca), cert: within(tls.cert), key: within(tls.key) } }),

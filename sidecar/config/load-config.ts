@@ -1,8 +1,10 @@
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../core/index.ts';
 import { type EngineSetting, readEnginesFile } from './engines-file.ts';
 import { decodeKey, ENV_PREFIX, type RawSettings, type SettingName, settings } from './schema.ts';
+import { pinSshHostKeys } from './ssh-host-keys.ts';
 
 export interface Config {
   listen: { host: string; port: number };
@@ -13,7 +15,9 @@ export interface Config {
   hookUrl: string;
   /** null when no key was configured: ensureSecretKey() then provides one from the data dir. */
   secretKey: Buffer | null;
-  hooks: { maxBytes: number; secretGraceMs: number; insecureAllowHttp: boolean };
+  hooks: { maxBytes: number; bodyTimeoutMs: number; secretGraceMs: number; insecureAllowHttp: boolean };
+  /** Limits of every HTTP connection; bodies have deadlines per route (`hooks.bodyTimeoutMs`). */
+  http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
   reconcile: { intervalMs: number; graceMs: number };
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
   runner: {
@@ -24,6 +28,8 @@ export interface Config {
     step: { memoryBytes: number; cpus: number; pidsLimit: number; logLimitBytes: number };
     /** For repositories without a timeout of their own. */
     stageTimeoutMs: number;
+    /** DRONE_GOGS_INSECURE_SSH_ACCEPT_ANY_HOST_KEY: ssh:// engines are not checked against pinned host keys. */
+    sshAcceptAnyHostKey: boolean;
   };
 }
 
@@ -54,16 +60,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     if ('problem' in read) problems.push(`${ENV_PREFIX}${settings.enginesFile.env}: ${read.problem}`);
     else engines = read.engines;
   }
+  const pinned = pinSshHostKeys(engines ?? [localEngine(raw as RawSettings, env.SSH_AUTH_SOCK)], {
+    knownHosts:
+      typeof raw.sshKnownHosts === 'string'
+        ? { path: resolve(cwd, raw.sshKnownHosts), explicit: true }
+        : { path: join(env.HOME || homedir(), '.ssh', 'known_hosts'), explicit: false },
+    acceptAnyHostKey: raw.insecureSshAcceptAnyHostKey === true,
+    enginesFile: engines === undefined ? undefined : resolve(cwd, raw.enginesFile as string),
+  });
+  if (pinned.problem !== null) problems.push(`${ENV_PREFIX}${settings.sshKnownHosts.env}: ${pinned.problem}`);
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
     });
   }
-  return resolveConfig(
-    raw as RawSettings,
-    cwd,
-    engines ?? [localEngine(raw as RawSettings, env.SSH_AUTH_SOCK)],
-  );
+  return resolveConfig(raw as RawSettings, cwd, pinned.engines);
 }
 
 function localEngine(raw: RawSettings, sshAgentSocket: string | undefined): EngineSetting {
@@ -99,8 +110,13 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
     secretKey: raw.secretKey === undefined ? null : decodeKey(raw.secretKey),
     hooks: {
       maxBytes: raw.hookMaxBytes,
+      bodyTimeoutMs: raw.hookBodyTimeoutSeconds * 1000,
       secretGraceMs: raw.hookSecretGraceSeconds * 1000,
       insecureAllowHttp: raw.insecureAllowHttpHooks,
+    },
+    http: {
+      headersTimeoutMs: raw.httpHeadersTimeoutSeconds * 1000,
+      keepAliveTimeoutMs: raw.httpKeepAliveTimeoutSeconds * 1000,
     },
     reconcile: { intervalMs: raw.reconcileIntervalSeconds * 1000, graceMs: raw.reconcileGraceSeconds * 1000 },
     log: { format: raw.logFormat, level: raw.logLevel },
@@ -114,6 +130,7 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
         logLimitBytes: raw.stepLogLimit,
       },
       stageTimeoutMs: raw.stageTimeoutMinutes * 60_000,
+      sshAcceptAnyHostKey: raw.insecureSshAcceptAnyHostKey,
     },
   };
 }

@@ -68,7 +68,22 @@ export const settings = {
     env: 'HOOK_MAX_BYTES',
     schema: positiveInt.min(1024, 'expected at least 1024').default(2 * 1024 * 1024),
   },
+  /** A /hook body must arrive within this after its headers (Gogs itself gives up after 15 s). */
+  hookBodyTimeoutSeconds: {
+    env: 'HOOK_BODY_TIMEOUT_SECONDS',
+    schema: positiveInt.min(1, 'expected at least 1').default(15),
+  },
   hookSecretGraceSeconds: { env: 'HOOK_SECRET_GRACE_SECONDS', schema: positiveInt.default(3600) },
+  /** Every request's line and headers must arrive within this; a slow client is answered 408. */
+  httpHeadersTimeoutSeconds: {
+    env: 'HTTP_HEADERS_TIMEOUT_SECONDS',
+    schema: positiveInt.min(1, 'expected at least 1').max(300, 'expected at most 300').default(15),
+  },
+  /** An idle keep-alive connection is closed after this. */
+  httpKeepAliveTimeoutSeconds: {
+    env: 'HTTP_KEEPALIVE_TIMEOUT_SECONDS',
+    schema: positiveInt.min(1, 'expected at least 1').default(5),
+  },
   reconcileIntervalSeconds: { env: 'RECONCILE_INTERVAL_SECONDS', schema: positiveInt.default(300) },
   reconcileGraceSeconds: { env: 'RECONCILE_GRACE_SECONDS', schema: positiveInt.default(60) },
   gogsTimeoutSeconds: {
@@ -86,6 +101,10 @@ export const settings = {
   },
   /** A JSON file listing several engines (with TLS or ssh access); replaces DOCKER_HOST and RUNNER_CAPACITY. */
   enginesFile: { env: 'ENGINES_FILE', schema: z.string().min(1).optional() },
+  /** The known_hosts file pinning the host keys of ssh:// engines (default ~/.ssh/known_hosts). */
+  sshKnownHosts: { env: 'SSH_KNOWN_HOSTS', schema: z.string().min(1).optional() },
+  /** Connect to ssh:// engines whatever host key they present: whoever sits in between gets the engine. */
+  insecureSshAcceptAnyHostKey: { env: 'INSECURE_SSH_ACCEPT_ANY_HOST_KEY', schema: bool.default(false) },
   /** Memory of a step container that sets no `mem_limit`. */
   stepMemoryLimit: { env: 'STEP_MEMORY_LIMIT', schema: byteSize.prefault('2g') },
   stepCpus: {

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'BAD_REQUEST'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
+  | 'UNAUTHORIZED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'SIGNATURE_MISSING'
   | 'SIGNATURE_INVALID'
@@ -23,6 +25,7 @@ export type ErrorCode =
   | 'STORE_FAILED'
   | 'SECRET_KEY_INVALID'
   | 'DECRYPT_FAILED'
+  | 'SSH_HOST_KEY_UNKNOWN'
   | 'INTERNAL';
 
 export class AppError extends Error {

@@ -76,7 +76,7 @@ export type WorkspaceSource =
   /**
    * The commit cloned with git on the runner's host and copied into the workspace by the clone step (depth,
    * retries and skip_verify from the plan). Credentials never reach a container, the workspace's .git/config or
-   * a log.
+   * a log. A ref git's rules refuse or a commit that is not a full SHA fails the clone step before git runs.
    */
   | {
       kind: 'git';

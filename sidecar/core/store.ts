@@ -69,6 +69,24 @@ export interface RepoStore {
   update(id: number, change: RepoChange, expectedVersion?: number): Promise<Repo>;
 }
 
+/**
+ * The place (table.column:row) of an encrypted value: its ciphertext is bound to it (associated data), so a
+ * ciphertext copied to another row or column does not decrypt. Repositories are named by their Gogs id.
+ */
+export const hookSecretPlace = (gogsId: number): string => `repos.hook_secret:${gogsId}`;
+export const previousHookSecretPlace = (gogsId: number): string => `repos.previous_hook_secret:${gogsId}`;
+
+/**
+ * Brings stored secrets of an older format to the current one. secrets/ implements it; store/ runs it over
+ * every encrypted column at migrate time.
+ */
+export interface SecretUpgrader {
+  /** True when `stored` is in the current format under the current key; decrypts nothing. */
+  isCurrent(stored: string): boolean;
+  /** `stored` re-encrypted in the current format for `place`. Throws AppError DECRYPT_FAILED when unreadable. */
+  upgrade(stored: string, place: string): string;
+}
+
 export type DeliveryStatus = 'pending' | 'ignored' | 'processing' | 'done' | 'failed';
 
 /** A webhook delivery as received (or synthesised by reconciliation), kept verbatim. */

@@ -1,16 +1,33 @@
 import { z } from 'zod';
+import { branchNameProblem, buildRefProblem, commitShaProblem, tagNameProblem } from '../core/index.ts';
 
 /**
  * The Gogs webhook payloads, as far as the sidecar reads them. Tolerant on purpose: unknown keys pass, and
  * fields that older Gogs versions leave out (2017 payloads lack `parent`, `size`, commit file lists, a
- * branch `sha`) default to empty values.
+ * branch `sha`) default to empty values. What pushers choose and git will read is checked as git would: every
+ * SHA is a full one (or '' where Gogs sends none) and every ref, branch and tag name passes git's own rules.
  */
 // `catch` rather than nullish().transform(): the same tolerance at about half the cost on 8 KB payloads.
 const text = z.string().catch('');
-const sha = z
-  .string()
-  .regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'expected a full commit SHA')
-  .or(z.literal(''));
+
+/** A string that `problem` finds nothing wrong with; its reason becomes the issue's message. */
+function checked(problem: (value: string) => string | null, what: string) {
+  return z.string().superRefine((value, context) => {
+    const found = problem(value);
+    if (found !== null) context.addIssue({ code: 'custom', message: `not a valid ${what}: ${found}` });
+  });
+}
+
+const fullSha = checked(commitShaProblem, 'commit SHA');
+/** Or '' where Gogs sends none. */
+const sha = checked((value) => (value === '' ? null : commitShaProblem(value)), 'commit SHA');
+const branchName = checked(branchNameProblem, 'branch name');
+const tagName = checked(tagNameProblem, 'tag name');
+/** Pushes name a full ref; mirror syncs a bare branch name. */
+const pushedRef = checked(
+  (ref) => (ref.startsWith('refs/') ? buildRefProblem(ref) : branchNameProblem(ref)),
+  'ref',
+);
 
 export const gogsUserSchema = z.object({
   id: z.number().int(),
@@ -41,7 +58,7 @@ const fileList = z
   .transform((value) => value ?? []);
 
 export const payloadCommitSchema = z.object({
-  id: sha.refine((value) => value !== '', 'expected a full commit SHA'),
+  id: fullSha,
   message: text,
   url: text,
   author: commitPersonSchema,
@@ -52,9 +69,9 @@ export const payloadCommitSchema = z.object({
 });
 
 export const pushPayloadSchema = z.object({
-  ref: z.string().min(1),
+  ref: pushedRef,
   before: sha,
-  after: sha.refine((value) => value !== '', 'expected a full commit SHA'),
+  after: fullSha,
   compare_url: text,
   commits: z
     .array(payloadCommitSchema)
@@ -65,21 +82,22 @@ export const pushPayloadSchema = z.object({
   sender: gogsUserSchema,
 });
 
-export const createPayloadSchema = z.object({
-  ref: z.string().min(1),
-  ref_type: z.enum(['branch', 'tag']),
+/** Create and delete events name a branch or a tag, as `ref_type` says, by its short name. */
+function namedByRefType<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.discriminatedUnion('ref_type', [
+    z.object({ ...shape, ref_type: z.literal('branch'), ref: branchName }),
+    z.object({ ...shape, ref_type: z.literal('tag'), ref: tagName }),
+  ]);
+}
+
+export const createPayloadSchema = namedByRefType({
   sha: sha.optional().transform((value) => value ?? ''),
   default_branch: text,
   repository: gogsRepoSchema,
   sender: gogsUserSchema,
 });
 
-export const deletePayloadSchema = z.object({
-  ref: z.string().min(1),
-  ref_type: z.enum(['branch', 'tag']),
-  repository: gogsRepoSchema,
-  sender: gogsUserSchema,
-});
+export const deletePayloadSchema = namedByRefType({ repository: gogsRepoSchema, sender: gogsUserSchema });
 
 const branchRepoSchema = z.object({
   full_name: text,
@@ -96,10 +114,11 @@ export const pullRequestPayloadSchema = z.object({
     html_url: text,
     state: z.enum(['open', 'closed']),
     merged: z.boolean().default(false),
-    merge_commit_sha: text,
-    head_branch: z.string().min(1),
+    // null (or '') until the pull request is merged.
+    merge_commit_sha: sha.nullish().transform((value) => value ?? ''),
+    head_branch: branchName,
     head_repo: branchRepoSchema.nullish(),
-    base_branch: z.string().min(1),
+    base_branch: branchName,
     base_repo: branchRepoSchema.nullish(),
   }),
   repository: gogsRepoSchema,
@@ -121,7 +140,7 @@ export const releasePayloadSchema = z.object({
   action: z.string().min(1),
   release: z.object({
     id: z.number().int(),
-    tag_name: z.string().min(1),
+    tag_name: tagName,
     target_commitish: text,
     name: text,
     draft: z.boolean().default(false),

@@ -17,6 +17,7 @@ import type {
   GogsToken,
   GogsUser,
 } from '../core/index.ts';
+import { isCommitSha } from '../core/index.ts';
 
 const optionalText = z.string().default('');
 
@@ -155,4 +156,6 @@ export const errorBodySchema = z.union([
 ]);
 
 /** A SHA as `/commits/<ref>` returns it in plain text. */
-export const shaTextSchema = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-character hex SHA');
+export const shaTextSchema = z
+  .string()
+  .refine(isCommitSha, 'expected a full commit SHA (40 or 64 lowercase hex characters)');

@@ -11,6 +11,8 @@ export interface HttpDeps {
   logger: Logger;
   counters: Counters;
   maxHookBodyBytes: number;
+  /** How long a /hook body may take to arrive (Gogs' own delivery timeout is 15 s). */
+  hookBodyTimeoutMs: number;
   /** Resolves when the database answers; rejects otherwise. */
   checkDatabase: () => Promise<void>;
   version: string;
@@ -35,7 +37,13 @@ export function createHttpApp(deps: HttpDeps) {
   app.get('/metrics', (c) =>
     c.text(renderPrometheus(deps.counters), 200, { 'content-type': 'text/plain; version=0.0.4' }),
   );
-  app.route('/hook', hookRoutes({ inbox: deps.inbox, maxBodyBytes: deps.maxHookBodyBytes }));
+  app.route(
+    '/hook',
+    hookRoutes({
+      inbox: deps.inbox,
+      body: { maxBytes: deps.maxHookBodyBytes, deadlineMs: deps.hookBodyTimeoutMs },
+    }),
+  );
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError(deps.logger));
   return app;

@@ -7,6 +7,8 @@ const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   CONFIG_INVALID: 500,
   BAD_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
+  REQUEST_TIMEOUT: 408,
+  UNAUTHORIZED: 401,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
@@ -24,6 +26,7 @@ const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   STORE_FAILED: 503,
   SECRET_KEY_INVALID: 500,
   DECRYPT_FAILED: 500,
+  SSH_HOST_KEY_UNKNOWN: 502,
   INTERNAL: 500,
 };
 
@@ -45,18 +48,25 @@ export function errorResponse(
   return c.json({ error: { code, message, requestId: requestIdOf(c), ...extra } }, statusOf(code));
 }
 
-/** Hono's onError: AppErrors keep their code; anything else is logged and answered as INTERNAL without detail. */
+/**
+ * Hono's onError: AppErrors keep their code; anything else is logged and answered as INTERNAL without detail.
+ * The message of a server-side failure (5xx) stays in the log: it may name key ids, rows or hosts, and whoever
+ * called can be anyone on the network.
+ */
 export function handleError(logger: Logger) {
   return (error: Error, c: Context) => {
     if (error instanceof AppError) {
-      if (statusOf(error.code) >= 500) {
-        logger.error(`http: ${error.message}`, {
-          code: error.code,
-          request_id: requestIdOf(c),
-          path: c.req.path,
-        });
-      }
-      return errorResponse(c, error.code, error.message);
+      if (statusOf(error.code) < 500) return errorResponse(c, error.code, error.message);
+      logger.error(`http: ${error.message}`, {
+        code: error.code,
+        request_id: requestIdOf(c),
+        path: c.req.path,
+      });
+      return errorResponse(
+        c,
+        error.code,
+        `the sidecar could not complete this request; its log has the details under request id ${requestIdOf(c)}`,
+      );
     }
     logger.error(`http: unexpected error: ${error.stack ?? error.message}`, {
       request_id: requestIdOf(c),

@@ -1,2 +1,2 @@
 export { createHttpApp, type HttpDeps } from './app.ts';
-export { type HttpServer, serveHttp } from './serve.ts';
+export { type HttpServer, type ServerLimits, serveHttp } from './serve.ts';

@@ -11,6 +11,8 @@ export interface ContainerSpecInput {
   options: DockerRunnerOptions;
   labels: Record<string, string>;
   environment: string[];
+  /** Whether the repository is trusted: its steps may then set memory limits above the admin's. */
+  trusted: boolean;
 }
 
 type Mount = NonNullable<NonNullable<Docker.ContainerCreateOptions['HostConfig']>['Mounts']>[number];
@@ -37,10 +39,22 @@ function mounts({ stage, step, resources }: ContainerSpecInput): Mount[] {
   return list;
 }
 
+/**
+ * Memory and memory-plus-swap limits in bytes (0 = none). A step's `mem_limit` and `memswap_limit` override the
+ * admin's limit for a trusted repository, as on Drone; an untrusted one may lower them, never raise them past it.
+ */
+function memoryLimits({ step, options, trusted }: ContainerSpecInput): { memory: number; swap: number } {
+  const ceiling = options.memoryBytes;
+  const { memLimit, memSwapLimit } = step.resources;
+  const memory = memLimit > 0 ? memLimit : ceiling;
+  if (trusted || ceiling <= 0) return { memory, swap: memSwapLimit };
+  return { memory: Math.min(memory, ceiling), swap: Math.min(memSwapLimit, ceiling) };
+}
+
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { stage, step, resources, options } = input;
   const onStageNetwork = step.networkMode === '';
-  const memory = step.resources.memLimit > 0 ? step.resources.memLimit : options.memoryBytes;
+  const { memory, swap } = memoryLimits(input);
   return {
     Image: step.image,
     ...(step.entrypoint.length > 0 && { Entrypoint: step.entrypoint }),
@@ -62,7 +76,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
         CgroupPermissions: 'rwm',
       })),
       ...(memory > 0 && { Memory: memory }),
-      ...(step.resources.memSwapLimit > 0 && { MemorySwap: step.resources.memSwapLimit }),
+      ...(swap > 0 && { MemorySwap: swap }),
       ...(step.resources.shmSize > 0 && { ShmSize: step.resources.shmSize }),
       ...(options.cpus > 0 && { NanoCpus: Math.round(options.cpus * 1e9) }),
       ...(options.pidsLimit > 0 && { PidsLimit: options.pidsLimit }),

@@ -1,7 +1,8 @@
 /** A Docker engine client from a DOCKER_HOST-style address, so that callers never read the environment themselves. */
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
-import { AppError } from '../core/index.ts';
+import { AppError, type SshHostKeyPolicy } from '../core/index.ts';
+import { SshDialAgent } from './ssh-dial-agent.ts';
 
 /** Files of a TLS client: the CA that signed the engine's certificate, and this client's certificate and key. */
 export interface DockerTlsFiles {
@@ -16,6 +17,8 @@ export interface DockerAccess {
   /** For `ssh://` addresses: the private key file, or else the ssh agent's socket (config/ reads SSH_AUTH_SOCK). */
   sshIdentityFile?: string;
   sshAgentSocket?: string;
+  /** For `ssh://` addresses: the host keys the engine may present; without it the address is refused. */
+  sshHostKeys?: SshHostKeyPolicy;
 }
 
 function readConfigFile(path: string, what: string): Buffer {
@@ -28,8 +31,9 @@ function readConfigFile(path: string, what: string): Buffer {
 
 /**
  * `unix:///path` or '' (the local socket); `tcp://host:port` (plain HTTP on 2375, or HTTPS on 2376 with `tls`);
- * `http://host:port`; `ssh://user@host[:port]` (the engine's socket through ssh, like `docker -H ssh://`). Anything
- * else, or an unreadable TLS or key file: AppError CONFIG_INVALID.
+ * `http://host:port`; `ssh://user@host[:port]` (the engine's socket through ssh, like `docker -H ssh://`, refusing
+ * a host key that is not pinned with AppError SSH_HOST_KEY_UNKNOWN). Anything else, an ssh address without
+ * identity or host keys, or an unreadable TLS or key file: AppError CONFIG_INVALID.
  */
 export function connectDocker(address = '', access: DockerAccess = {}): Docker {
   if (address === '') return new Docker({ socketPath: '/var/run/docker.sock' });
@@ -51,20 +55,28 @@ export function connectDocker(address = '', access: DockerAccess = {}): Docker {
   }
   if (url.protocol === 'ssh:' && url.username !== '' && url.hostname !== '') {
     const key = access.sshIdentityFile;
-    const agent = access.sshAgentSocket;
-    if (key === undefined && agent === undefined) {
+    const agentSocket = access.sshAgentSocket;
+    const hostKeys = access.sshHostKeys;
+    if (key === undefined && agentSocket === undefined) {
       throw new AppError(
         'CONFIG_INVALID',
         `Docker address ${address} needs an ssh identity file or agent socket`,
       );
     }
-    return new Docker({
-      protocol: 'ssh',
-      host: url.hostname,
-      port: Number(url.port || 22),
+    if (hostKeys === undefined) {
+      throw new AppError('CONFIG_INVALID', `Docker address ${address} needs pinned ssh host keys`);
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(url.port || 22);
+    const agent = new SshDialAgent({
+      host,
+      port,
       username: decodeURIComponent(url.username),
-      sshOptions: key === undefined ? { agent } : { privateKey: readConfigFile(key, 'ssh identity') },
-    } as Docker.DockerOptions);
+      hostKeys,
+      ...(key === undefined ? { agentSocket } : { privateKey: readConfigFile(key, 'ssh identity') }),
+    });
+    // dockerode hands its options to docker-modem, which sends every request through `agent`.
+    return new Docker({ protocol: 'http', host, port, agent } as Docker.DockerOptions);
   }
   throw new AppError(
     'CONFIG_INVALID',

@@ -1,21 +1,28 @@
 /**
  * Docker's multiplexed attach stream (no TTY): frames of an 8-byte header (stream type, 3 zero bytes, big-endian
- * payload length) followed by the payload. Frames may be split across chunks in any way. stdout and stderr are
- * kept in arrival order, which is how a person reads a step's log.
+ * payload length) followed by the payload. Frames may be split across chunks in any way. Each payload says which
+ * stream it belongs to (1 stdout, 2 stderr), so that the streams are decoded and masked each on its own: a frame
+ * of one stream between two frames of the other must not split a secret the other one printed.
  */
+export interface FramePayload {
+  stream: number;
+  bytes: Buffer;
+}
+
 export class FrameDemuxer {
   #pending: Buffer = Buffer.alloc(0);
   #remaining = 0;
+  #stream = 1;
 
-  /** The payload bytes contained in `chunk`, in order. */
-  push(chunk: Buffer): Buffer[] {
-    const payloads: Buffer[] = [];
+  /** The payload bytes contained in `chunk`, in order, each with its stream. */
+  push(chunk: Buffer): FramePayload[] {
+    const payloads: FramePayload[] = [];
     let data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
     this.#pending = Buffer.alloc(0);
     while (data.length > 0) {
       if (this.#remaining > 0) {
         const take = Math.min(this.#remaining, data.length);
-        payloads.push(data.subarray(0, take));
+        payloads.push({ stream: this.#stream, bytes: data.subarray(0, take) });
         this.#remaining -= take;
         data = data.subarray(take);
         continue;
@@ -24,6 +31,7 @@ export class FrameDemuxer {
         this.#pending = Buffer.from(data);
         break;
       }
+      this.#stream = data.readUInt8(0);
       this.#remaining = data.readUInt32BE(4);
       data = data.subarray(8);
     }

@@ -2,9 +2,11 @@
  * The clone step's work, done on the runner's host: fetch one ref of the repository into a fresh directory and
  * check out the exact commit, the way drone/git does (spec §11) minus the pull request merge. Credentials go to
  * git as an HTTP header through GIT_CONFIG_* variables: not in arguments, not in .git/config, and the caller
- * masks them in the log.
+ * masks them in the log. The ref and the commit come from pushers: they are checked first, and git reads every
+ * argument derived from them after `--end-of-options`, so none of them can ever be read as an option.
  */
 import { spawn } from 'node:child_process';
+import { AppError, buildRefProblem, commitShaProblem } from '../core/index.ts';
 
 export interface GitCheckout {
   directory: string;
@@ -13,7 +15,10 @@ export interface GitCheckout {
   sha: string;
   depth: number;
   retries: number;
+  /** `clone: skip_verify`: TLS is not verified. Honoured with credentials for trusted repositories only. */
   skipVerify: boolean;
+  /** The repository may use trusted-only settings (`repo set --trusted`). */
+  trusted: boolean;
   credentials: { username: string; password: string } | null;
   /** Receives the commands (`+ git fetch ...`) and git's output, line by line. */
   note: (line: string) => void;
@@ -25,7 +30,13 @@ export function basicAuthorization(credentials: { username: string; password: st
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
+/** The credentials git may send: never over a connection whose TLS an untrusted pipeline chose not to verify. */
+function usableCredentials(checkout: GitCheckout): GitCheckout['credentials'] {
+  return checkout.skipVerify && !checkout.trusted ? null : checkout.credentials;
+}
+
 function gitEnvironment(checkout: GitCheckout): Record<string, string> {
+  const credentials = usableCredentials(checkout);
   const environment: Record<string, string> = {
     // Nothing from the sidecar's environment, the host's git configuration or credential helpers; never a prompt.
     GIT_CONFIG_NOSYSTEM: '1',
@@ -33,12 +44,14 @@ function gitEnvironment(checkout: GitCheckout): Record<string, string> {
     GIT_TERMINAL_PROMPT: '0',
     HOME: checkout.directory,
     PATH: '/usr/local/bin:/usr/bin:/bin',
+    // The remote is an HTTP(S) clone URL: no ext::, file:// or other transport, whatever the URL says.
+    GIT_ALLOW_PROTOCOL: 'http:https',
   };
   if (checkout.skipVerify) environment.GIT_SSL_NO_VERIFY = 'true';
-  if (checkout.credentials !== null) {
+  if (credentials !== null) {
     environment.GIT_CONFIG_COUNT = '1';
     environment.GIT_CONFIG_KEY_0 = 'http.extraHeader';
-    environment.GIT_CONFIG_VALUE_0 = `Authorization: ${basicAuthorization(checkout.credentials)}`;
+    environment.GIT_CONFIG_VALUE_0 = `Authorization: ${basicAuthorization(credentials)}`;
   }
   return environment;
 }
@@ -79,21 +92,50 @@ async function withRetries(checkout: GitCheckout, args: string[]): Promise<void>
   }
 }
 
+/** Why git must not be given this ref and commit, or null. */
+function inputProblem(checkout: GitCheckout): string | null {
+  const refProblem = buildRefProblem(checkout.ref);
+  if (refProblem !== null) return `the ref ${JSON.stringify(checkout.ref)} ${refProblem}`;
+  const shaProblem = checkout.sha === '' ? null : commitShaProblem(checkout.sha);
+  if (shaProblem !== null) return `the commit ${JSON.stringify(checkout.sha)}: ${shaProblem}`;
+  return null;
+}
+
 export async function checkoutCommit(checkout: GitCheckout): Promise<void> {
+  const problem = inputProblem(checkout);
+  if (problem !== null) throw new AppError('BAD_REQUEST', `refusing to clone: ${problem}`);
+  if (checkout.credentials !== null && usableCredentials(checkout) === null)
+    checkout.note(
+      'drone-gogs: clone without credentials: skip_verify needs a trusted repository to send them',
+    );
   const depth = checkout.depth > 0 ? [`--depth=${checkout.depth}`] : [];
   await git(checkout, ['init', '-q', '.']);
-  await git(checkout, ['remote', 'add', 'origin', checkout.remote]);
-  await withRetries(checkout, ['fetch', '--no-tags', ...depth, 'origin', `+${checkout.ref}:`]);
+  await git(checkout, ['remote', 'add', '--end-of-options', 'origin', checkout.remote]);
+  await withRetries(checkout, [
+    'fetch',
+    '--no-tags',
+    ...depth,
+    '--end-of-options',
+    'origin',
+    `+${checkout.ref}:`,
+  ]);
   const branch = checkout.ref.startsWith('refs/heads/') ? checkout.ref.slice('refs/heads/'.length) : null;
   const target = checkout.sha === '' ? 'FETCH_HEAD' : checkout.sha;
-  const checkoutArgs =
-    branch === null ? ['checkout', '-qf', target] : ['checkout', '-qf', '-B', branch, target];
+  // git switch, not checkout: git 2.39's checkout reads --end-of-options as a path.
+  const switchArgs = [
+    'switch',
+    '-q',
+    '--discard-changes',
+    ...(branch === null ? ['--detach'] : [`--force-create=${branch}`]),
+    '--end-of-options',
+    target,
+  ];
   try {
-    await git(checkout, checkoutArgs);
+    await git(checkout, switchArgs);
   } catch (error) {
     // A shallow fetch may not reach the commit when the branch moved on since the push.
     if (checkout.sha === '' || depth.length === 0) throw error;
-    await withRetries(checkout, ['fetch', '--no-tags', 'origin', checkout.sha]);
-    await git(checkout, checkoutArgs);
+    await withRetries(checkout, ['fetch', '--no-tags', '--end-of-options', 'origin', checkout.sha]);
+    await git(checkout, switchArgs);
   }
 }

@@ -1,24 +1,26 @@
 /**
  * Makes a step's image available according to its pull policy. Unlike Drone's `default` (which pulls every
  * `:latest` tag), an image already present is used as is unless the policy is `always`: images built on the
- * host must work without a registry. Returns why the image is unusable, or null.
+ * host must work without a registry. For an untrusted repository, a present image that came from a registry is
+ * used only if the registry lets this repository have it (image-access.ts); under `if-not-exists` and the default
+ * it is otherwise pulled as if it were missing. Returns why the image is unusable, or null.
  */
 import type Docker from 'dockerode';
 import type { PullPolicy } from '../core/index.ts';
-import { engineMessage, isNotFound } from './docker-errors.ts';
+import { engineMessage } from './docker-errors.ts';
+import { asUser, cachedImage, checkImageAccess } from './image-access.ts';
 import { createPullProgress, type PullEvent, pullErrorOf } from './pull-progress.ts';
-import { type RegistryAuth, registryOf } from './registry-auth.ts';
+import { type RegistryAuth, registryAuthFor, registryOf } from './registry-auth.ts';
 
 const REFUSED = /unauthorized|authentication required|no basic auth credentials|denied/i;
 
-async function isPresent(docker: Docker, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
+export interface ImageRequest {
+  image: string;
+  policy: PullPolicy;
+  /** The docker config.json texts of the stage's image_pull_secrets; the entry for a registry is its credentials. */
+  pullSecrets: readonly string[];
+  /** Trusted repositories use a present image as is: they may reach the engine itself anyway. */
+  trusted: boolean;
 }
 
 /** The engine has no reason to repeat a password, but if it ever did, it must not reach a log. */
@@ -33,7 +35,7 @@ async function pull(
   auth: RegistryAuth | null,
   note: (line: string) => void,
 ): Promise<void> {
-  note(`drone-gogs: pulling ${image}${auth === null ? '' : ` as ${auth.username}`}`);
+  note(`drone-gogs: pulling ${image}${asUser(auth)}`);
   const hide = hiding(auth);
   const write = (lines: string[]) => {
     for (const line of lines) note(`drone-gogs: ${hide(line)}`);
@@ -58,32 +60,55 @@ async function pull(
   });
 }
 
-/** Says whose credentials the registry refused, or that there were none for it. */
-function refusalHint(image: string, auth: RegistryAuth | null, message: string): string {
-  if (!REFUSED.test(message)) return '';
+/** The engine's words, with whose credentials the registry refused, or that there were none for it. */
+function reasonOf(image: string, auth: RegistryAuth | null, message: string): string {
+  const text = hiding(auth)(message);
+  if (!REFUSED.test(text)) return text;
   return auth === null
-    ? ` (no image_pull_secrets entry for ${registryOf(image)})`
-    : ` (as ${auth.username}, with credentials for ${auth.serveraddress} from image_pull_secrets)`;
+    ? `${text} (no image_pull_secrets entry for ${registryOf(image)})`
+    : `${text} (as ${auth.username}, with credentials for ${auth.serveraddress} from image_pull_secrets)`;
+}
+
+type Presence = { kind: 'usable' } | { kind: 'absent' } | { kind: 'refused'; reason: string };
+
+async function presenceOf(
+  docker: Docker,
+  request: ImageRequest,
+  note: (line: string) => void,
+): Promise<Presence> {
+  const cached = await cachedImage(docker, request.image);
+  if (cached === null) return { kind: 'absent' };
+  if (request.trusted) return { kind: 'usable' };
+  const access = await checkImageAccess(docker, request.image, cached, request.pullSecrets, note);
+  if (access.allowed) return { kind: 'usable' };
+  return { kind: 'refused', reason: reasonOf(access.reference, access.auth, access.reason) };
 }
 
 export async function ensureImage(
   docker: Docker,
-  image: string,
-  policy: PullPolicy,
-  auth: RegistryAuth | null,
+  request: ImageRequest,
   note: (line: string) => void,
 ): Promise<string | null> {
-  if (policy !== 'always' && (await isPresent(docker, image))) return null;
-  if (policy === 'never')
-    return `image ${image} is not on this Docker host and the step's pull policy is never`;
+  const { image, policy } = request;
+  const presence: Presence =
+    policy === 'always' ? { kind: 'absent' } : await presenceOf(docker, request, note);
+  if (presence.kind === 'usable') return null;
+  const unusable =
+    presence.kind === 'refused'
+      ? `image ${image} came from a registry that did not let this untrusted repository use it,`
+      : `image ${image} is not on this Docker host`;
+  if (policy === 'never') {
+    const refusal = presence.kind === 'refused' ? `: ${presence.reason}` : '';
+    return `${unusable} and the step's pull policy is never${refusal}`;
+  }
+  const auth = registryAuthFor(image, request.pullSecrets);
   try {
     await pull(docker, image, auth, note);
     return null;
   } catch (error) {
-    const message = hiding(auth)(engineMessage(error));
-    const reason = `${message}${refusalHint(image, auth, message)}`;
+    const reason = reasonOf(image, auth, engineMessage(error));
     return policy === 'always'
       ? `cannot pull image ${image} (pull policy always): ${reason}`
-      : `image ${image} is not on this Docker host and cannot be pulled: ${reason}`;
+      : `${unusable} and cannot be pulled: ${reason}`;
   }
 }

@@ -1,30 +1,175 @@
 /**
- * Secret masking as drone/runner-go's replacer does it: every line of every secret value (trimmed; parts shorter
- * than two characters ignored, as they would mask half the log) becomes `******`. Applied to single log lines,
- * which is why multi-line secrets are masked line by line.
+ * Secret masking for logs and error messages: every occurrence of every form of a secret ({@link secretForms})
+ * becomes `******`. Occurrences that overlap or touch become one mask, so that no character of any occurrence is
+ * left, whichever pattern matched first.
+ *
+ * Output is masked per stream, before it is split into lines: a value printed across several writes (or across
+ * lines, for a multi-line value) is still one occurrence. A stream holds back the shortest tail that could still
+ * become an occurrence, and masks that tail when the stream ends, so that a cut (the log cap, a broken attach
+ * stream) never stores the first characters of a secret.
  */
+import { secretForms } from './secret-forms.ts';
+
 const MASK = '******';
 
-export interface Masker {
-  mask(text: string): string;
-  /** Length of the longest masked part: a cut inside a line must keep this much minus one for the next piece. */
-  longest: number;
+/** One stream of output: text in, masked text out, in order. */
+export interface StreamMasker {
+  /** The masked text that can no longer be part of an occurrence; the rest is held back for the next push. */
+  push(text: string): string;
+  /** What was held back, masked; a held-back tail (the start of a possible occurrence) is masked too. */
+  end(): string;
 }
 
+export interface Masker {
+  /** A whole text (an error message, a line the runner writes) with every occurrence masked. */
+  mask(text: string): string;
+  /** A masker for one output stream (stdout or stderr of one step). */
+  stream(): StreamMasker;
+}
+
+const PASS_THROUGH: Masker = {
+  mask: (text) => text,
+  stream: () => ({ push: (text) => text, end: () => '' }),
+};
+
 export function createMasker(secretValues: Iterable<string>): Masker {
-  const parts = new Set<string>();
-  for (const value of secretValues) {
-    for (const line of value.split('\n')) {
-      const part = line.trim();
-      if (part.length >= 2) parts.add(part);
+  const forms = secretForms(secretValues);
+  if (forms.length === 0) return PASS_THROUGH;
+  // Longest first: at each position the longest form that starts there is the one found.
+  forms.sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(forms.map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const prefixes = createPrefixAutomaton(forms);
+
+  /** `text` with the union of all occurrences inside [0, end) masked; occurrences reaching past `end` are kept whole. */
+  function masked(text: string, until: number): { text: string; end: number } {
+    let out = '';
+    let emitted = 0;
+    let runStart = -1;
+    let runEnd = -1;
+    let end = until;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      const start = match.index;
+      const stop = start + match[0].length;
+      // Every start is visited (overlapping occurrences), not only those after the previous occurrence.
+      pattern.lastIndex = start + 1;
+      if (start >= end) break;
+      if (start <= runEnd) runEnd = Math.max(runEnd, stop);
+      else {
+        if (runStart >= 0) {
+          out += text.slice(emitted, runStart) + MASK;
+          emitted = runEnd;
+        }
+        runStart = start;
+        runEnd = stop;
+      }
+    }
+    if (runStart >= 0) {
+      if (runEnd > end) end = runStart;
+      else {
+        out += text.slice(emitted, runStart) + MASK;
+        emitted = runEnd;
+      }
+    }
+    return { text: out + text.slice(emitted, Math.max(emitted, end)), end: Math.max(emitted, end) };
+  }
+
+  return {
+    mask: (text) => masked(text, text.length).text,
+    stream() {
+      let held = '';
+      return {
+        push(text) {
+          const data = held + text;
+          const result = masked(data, data.length - prefixes.heldLength(data));
+          held = data.slice(result.end);
+          return result.text;
+        },
+        end() {
+          const data = held;
+          held = '';
+          const result = masked(data, data.length - prefixes.heldLength(data));
+          return result.end < data.length ? result.text + MASK : result.text;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * An Aho-Corasick automaton over the forms, used for one question: how long is the longest suffix of a text that
+ * is the start of a form? That suffix, at most as long as the longest form, is what a stream must hold back.
+ * Reading only the last `longest` characters answers it in time linear in the forms, whatever the text.
+ * Most nodes of a trie of long strings have one child, kept in two arrays; a map holds the others.
+ */
+function createPrefixAutomaton(forms: readonly string[]) {
+  const onlyCode = [-1];
+  const onlyChild = [0];
+  const more: (Map<number, number> | undefined)[] = [undefined];
+  const depth = [0];
+  const fail = [0];
+  const childOf = (node: number, code: number): number | undefined =>
+    onlyCode[node] === code ? onlyChild[node] : more[node]?.get(code);
+  for (const form of forms) {
+    let node = 0;
+    for (let index = 0; index < form.length; index++) {
+      const code = form.charCodeAt(index);
+      let next = childOf(node, code);
+      if (next === undefined) {
+        next = depth.length;
+        onlyCode.push(-1);
+        onlyChild.push(0);
+        more.push(undefined);
+        depth.push(index + 1);
+        fail.push(0);
+        if (onlyCode[node] === -1) {
+          onlyCode[node] = code;
+          onlyChild[node] = next;
+        } else {
+          let map = more[node];
+          if (map === undefined) {
+            map = new Map();
+            more[node] = map;
+          }
+          map.set(code, next);
+        }
+      }
+      node = next;
     }
   }
-  if (parts.size === 0) return { mask: (text) => text, longest: 0 };
-  // Longest first, so that a secret containing another one is masked whole.
-  const sorted = [...parts].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(
-    sorted.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
-    'g',
-  );
-  return { mask: (text) => text.replace(pattern, MASK), longest: sorted[0]?.length ?? 0 };
+  const step = (from: number, code: number): number => {
+    let node = from;
+    for (;;) {
+      const next = childOf(node, code);
+      if (next !== undefined) return next;
+      if (node === 0) return 0;
+      node = fail[node] ?? 0;
+    }
+  };
+  // Failure links breadth first: a node's link is the longest proper suffix of its text that is in the trie.
+  // `held` of a node: the depth of the deepest node on its failure chain that some form continues (a whole form
+  // that no longer form extends needs no holding back: it is masked at once).
+  const held = [0];
+  const queue = [0];
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head] ?? 0;
+    const children: [number, number][] = [];
+    if ((onlyCode[node] ?? -1) !== -1) children.push([onlyCode[node] ?? 0, onlyChild[node] ?? 0]);
+    for (const entry of more[node] ?? []) children.push(entry);
+    held[node] = children.length > 0 ? (depth[node] ?? 0) : (held[fail[node] ?? 0] ?? 0);
+    for (const [code, child] of children) {
+      fail[child] = node === 0 ? 0 : step(fail[node] ?? 0, code);
+      queue.push(child);
+    }
+  }
+  const longest = forms.reduce((max, form) => Math.max(max, form.length), 0);
+  return {
+    heldLength(text: string): number {
+      let node = 0;
+      for (let index = Math.max(0, text.length - longest); index < text.length; index++) {
+        node = step(node, text.charCodeAt(index));
+      }
+      return held[node] ?? 0;
+    },
+  };
 }

@@ -12,6 +12,12 @@ export interface DockerRunnerOptions {
   logChunkLines: number;
   /** ... or when the oldest buffered line is this old (live readers see lines this much later, plus a write). */
   logFlushMs: number;
+  /**
+   * The engine's images serve the repositories of many people (serve), so an untrusted repository may use a
+   * present registry image only once the registry lets it (image-access.ts). False for a developer's own engine
+   * (`drone-gogs exec`), where every present image is theirs and runs offline.
+   */
+  sharedImageCache: boolean;
 }
 
 export const DEFAULT_RUNNER_OPTIONS: DockerRunnerOptions = {
@@ -21,4 +27,5 @@ export const DEFAULT_RUNNER_OPTIONS: DockerRunnerOptions = {
   logLimitBytes: 10 * 1024 * 1024,
   logChunkLines: 500,
   logFlushMs: 100,
+  sharedImageCache: true,
 };

@@ -24,12 +24,28 @@ function normaliseHost(address: string): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
-/** The registry part of an image reference: the first path component when it looks like a host, else docker.io. */
-export function registryOf(image: string): string {
+/** The first path component of an image reference when it looks like a host, else ''. */
+function hostPart(image: string): string {
   const slash = image.indexOf('/');
   const first = slash === -1 ? '' : image.slice(0, slash);
-  const isHost = first.includes('.') || first.includes(':') || first === 'localhost';
-  return isHost ? normaliseHost(first) : 'docker.io';
+  return first.includes('.') || first.includes(':') || first === 'localhost' ? first : '';
+}
+
+/** The registry part of an image reference: the first path component when it looks like a host, else docker.io. */
+export function registryOf(image: string): string {
+  const host = hostPart(image);
+  return host === '' ? 'docker.io' : normaliseHost(host);
+}
+
+/** Registry and repository without tag or digest: `golang:1.22` and `golang@sha256:…` are `docker.io/library/golang`. */
+export function repositoryOf(image: string): string {
+  const name = image.split('@')[0] ?? '';
+  const colon = name.lastIndexOf(':');
+  const bare = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+  const host = hostPart(bare);
+  const path = host === '' ? bare : bare.slice(host.length + 1);
+  const registry = registryOf(bare);
+  return `${registry}/${registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path}`;
 }
 
 function credentialsOf(entry: ConfigEntry): { username: string; password: string } | null {

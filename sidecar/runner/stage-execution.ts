@@ -24,7 +24,6 @@ import { ensureImage } from './image-pull.ts';
 import { stepLabels } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';
 import type { DockerRunnerOptions } from './options.ts';
-import { registryAuthFor } from './registry-auth.ts';
 import { createStageResources, type StageResources } from './stage-resources.ts';
 import type { StartedContainer } from './step-container.ts';
 import { startContainer } from './step-container.ts';
@@ -184,7 +183,7 @@ export class StageExecution {
       this.#finishStep(step, {
         status: killed ? 'killed' : 'failure',
         exitCode: killed ? KILLED_EXIT_CODE : 1,
-        error: killed ? null : this.#masker.mask(message),
+        error: killed ? null : message,
       });
     } finally {
       await log.close();
@@ -207,6 +206,7 @@ export class StageExecution {
         depth,
         retries,
         skipVerify,
+        trusted: this.#run.trusted,
         credentials: source.credentials,
         note: (line) => log.note(line),
         signal: this.#abort.signal,
@@ -241,6 +241,7 @@ export class StageExecution {
       step,
       resources,
       options,
+      trusted: this.#run.trusted,
       labels: stepLabels(this.#run.ids, step.name),
       environment: stepEnvironment(
         this.#run.stage,
@@ -300,11 +301,16 @@ export class StageExecution {
     const key = `${step.pull} ${step.image}`;
     let pending = this.#images.get(key);
     if (pending === undefined) {
-      const configs = this.#run.stage.imagePullSecrets
+      const pullSecrets = this.#run.stage.imagePullSecrets
         .map((name) => this.#secret(name))
         .filter((value) => value !== '');
-      const auth = registryAuthFor(step.image, configs);
-      pending = ensureImage(this.#deps.docker, step.image, step.pull, auth, (line) => log.note(line));
+      const request = {
+        image: step.image,
+        policy: step.pull,
+        pullSecrets,
+        trusted: this.#run.trusted || !this.#deps.options.sharedImageCache,
+      };
+      pending = ensureImage(this.#deps.docker, request, (line) => log.note(line));
       this.#images.set(key, pending);
     }
     return pending;
@@ -404,8 +410,14 @@ export class StageExecution {
     this.#report({ ...state, ...patch });
   }
 
-  /** Sends states of one step to the sink in order, never letting a failing sink stop the stage. */
-  #report(state: StepState): void {
+  /**
+   * Sends states of one step to the sink in order, never letting a failing sink stop the stage. Every error is
+   * masked here, whichever path wrote it: Docker's and git's messages quote what they were given (the engine
+   * answers an environment entry it refuses with the entry, secret value and all).
+   */
+  #report(unmasked: StepState): void {
+    const state =
+      unmasked.error === null ? unmasked : { ...unmasked, error: this.#masker.mask(unmasked.error) };
     this.#states.set(state.name, state);
     const previous = this.#reports.get(state.name) ?? Promise.resolve();
     const snapshot = { ...state };
@@ -438,7 +450,7 @@ export class StageExecution {
     } else outcome = this.#failedSteps.length > 0 ? 'failure' : 'success';
     return {
       outcome,
-      error,
+      error: error === null ? null : this.#masker.mask(error),
       steps: this.#createdSteps().flatMap((step) => {
         const state = this.#states.get(step.name);
         return state === undefined ? [] : [{ ...state }];

@@ -66,7 +66,10 @@ export async function recoverDockerStage(
   const { docker, logger } = deps;
   const fields = { repo: recovery.ids.repo, build: recovery.ids.build, stage: recovery.ids.stage };
   const created = recovery.stage.steps.filter((step) => step.runPolicy !== 'never');
-  const report = async (state: StepState) => {
+  // Engine messages quote what they were given, secrets included: every error is masked on its way out.
+  const masker = createMasker(Object.values(recovery.secrets));
+  const report = async (unmasked: StepState) => {
+    const state = unmasked.error === null ? unmasked : { ...unmasked, error: masker.mask(unmasked.error) };
     try {
       await recovery.statuses.step({ ...state });
     } catch (error) {
@@ -131,7 +134,6 @@ export async function recoverDockerStage(
     return finish('error', abandoned, steps);
   }
 
-  const masker = createMasker(Object.values(recovery.secrets));
   const followers = new Map<string, Promise<StepState>>();
   const killers: (() => Promise<void>)[] = [];
   const onAbort = () => {
@@ -262,10 +264,16 @@ export async function recoverDockerStage(
       await removeLabelled(docker, selectorOf(recovery.ids)).catch((removal: unknown) => {
         logger.error('runner: cannot remove the resources of a recovered stage', {
           ...fields,
-          error: messageOf(removal),
+          error: masker.mask(messageOf(removal)),
         });
       });
     }
-    return { outcome, error, steps, startedAt, finishedAt: Date.now() };
+    return {
+      outcome,
+      error: error === null ? null : masker.mask(error),
+      steps: steps.map((step) => (step.error === null ? step : { ...step, error: masker.mask(step.error) })),
+      startedAt,
+      finishedAt: Date.now(),
+    };
   }
 }

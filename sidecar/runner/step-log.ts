@@ -1,7 +1,7 @@
 /**
- * One step's log on its way from the container to the {@link LogSink}: demultiplexed, decoded, split into masked
- * lines, capped in size and sent in chunks. A Writable, so that a slow sink slows the attach stream and so the
- * container, instead of letting lines pile up in memory.
+ * One step's log on its way from the container to the {@link LogSink}: demultiplexed, then per stream (stdout,
+ * stderr) decoded, masked and split into lines, capped in size and sent in chunks. A Writable, so that a slow sink
+ * slows the attach stream and so the container, instead of letting lines pile up in memory.
  *
  * Once the cap is reached the attach stream is closed rather than read and thrown away: with nobody attached and
  * the `none` log driver, Docker drops what the step prints and the step runs on at full speed. Reading on would
@@ -13,9 +13,9 @@ import { type Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger, LogLine, LogSink } from '../core/index.ts';
-import { FrameDemuxer } from './frame-demuxer.ts';
-import type { Masker } from './log-masker.ts';
-import { MaskedLineSplitter } from './masked-line-splitter.ts';
+import { FrameDemuxer, type FramePayload } from './frame-demuxer.ts';
+import { LineSplitter } from './line-splitter.ts';
+import type { Masker, StreamMasker } from './log-masker.ts';
 
 export interface StepLogOptions {
   step: string;
@@ -33,6 +33,13 @@ export interface StepLogOptions {
 
 const MAX_LINE_CHARS = 64 * 1024;
 
+/** One output stream of the step: its own decoder, masker and line splitter, so streams never split each other. */
+interface OutputStream {
+  decoder: StringDecoder;
+  masker: StreamMasker;
+  lines: LineSplitter;
+}
+
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
@@ -40,8 +47,7 @@ function formatBytes(bytes: number): string {
 export class StepLog extends Writable {
   readonly #options: StepLogOptions;
   readonly #demuxer = new FrameDemuxer();
-  readonly #decoder = new StringDecoder('utf8');
-  readonly #splitter: MaskedLineSplitter;
+  readonly #streams = new Map<number, OutputStream>();
   readonly #startedAt: number;
   #bytes = 0;
   #truncated = false;
@@ -56,7 +62,6 @@ export class StepLog extends Writable {
     this.#options = options;
     this.#startedAt = options.startedAt ?? Date.now();
     this.#lineNumber = options.firstLine ?? 0;
-    this.#splitter = new MaskedLineSplitter(options.masker, MAX_LINE_CHARS);
   }
 
   /**
@@ -64,7 +69,7 @@ export class StepLog extends Writable {
    * the container's output has ended, follow it with {@link flush} so that it reaches the sink.
    */
   note(text: string): void {
-    for (const line of text.split('\n')) this.#add([this.#options.masker.mask(line)]);
+    this.#add(this.#options.masker.mask(text).split('\n'));
   }
 
   /**
@@ -111,7 +116,7 @@ export class StepLog extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (!this.#truncated) this.#add(this.#splitter.push(this.#decoder.end()).concat(this.#splitter.end()));
+    if (!this.#truncated) this.#endStreams();
     this.flush()
       .then(() => this.#end())
       .then(() => callback(), callback);
@@ -126,19 +131,44 @@ export class StepLog extends Writable {
     }
   }
 
-  #accept(payload: Buffer): void {
+  #accept({ stream, bytes }: FramePayload): void {
     if (this.#truncated) return;
     const room = this.#options.limitBytes - this.#bytes;
-    const kept = payload.length > room ? payload.subarray(0, room) : payload;
+    const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
     this.#bytes += kept.length;
-    this.#add(this.#splitter.push(this.#decoder.write(kept)));
-    if (kept.length < payload.length) {
+    const output = this.#stream(stream);
+    this.#add(output.lines.push(output.masker.push(output.decoder.write(kept))));
+    if (kept.length < bytes.length) {
       this.#truncated = true;
-      this.#add(this.#splitter.push(this.#decoder.end()).concat(this.#splitter.end()));
+      this.#endStreams();
       this.#add([
         `drone-gogs: log truncated: this step printed more than ${formatBytes(this.#options.limitBytes)}; the rest of its output is not kept`,
       ]);
       queueMicrotask(() => this.emit('truncated'));
+    }
+  }
+
+  #stream(id: number): OutputStream {
+    let output = this.#streams.get(id);
+    if (output === undefined) {
+      output = {
+        decoder: new StringDecoder('utf8'),
+        masker: this.#options.masker.stream(),
+        lines: new LineSplitter(MAX_LINE_CHARS),
+      };
+      this.#streams.set(id, output);
+    }
+    return output;
+  }
+
+  /**
+   * Ends every stream: what each held back comes out, a tail that could start a secret masked. The bytes of a
+   * character cut in two come after that, as U+FFFD: decoded first, they would end the tail that is a secret's start.
+   */
+  #endStreams(): void {
+    for (const { decoder, masker, lines } of this.#streams.values()) {
+      const rest = masker.end() + decoder.end();
+      this.#add(lines.push(rest).concat(lines.end()));
     }
   }
 

@@ -19,7 +19,8 @@ function tarStream(
   prefix: string,
 ): { stream: NodeJS.ReadableStream; done: Promise<void> } {
   const args = ['-C', directory, '-cf', '-'];
-  if (prefix !== '') args.push(`--transform=s,^\\.,${prefix.replaceAll(',', '\\,')},`);
+  // Member names and hard link targets move under the prefix; symlink targets (flag S) stay as they point.
+  if (prefix !== '') args.push(`--transform=s,^\\.,${prefix.replace(/[\\,&]/g, '\\$&')},S`);
   args.push('.');
   const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

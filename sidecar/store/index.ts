@@ -1,3 +1,4 @@
+import type { Logger, SecretUpgrader } from '../core/index.ts';
 import { createBranchHeadStore } from './branch-head-store.ts';
 import { createDeliveryStore } from './delivery-store.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -6,18 +7,32 @@ import { createLogStore } from './log-store.ts';
 import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
+import { upgradeStoredSecrets } from './secret-upgrade.ts';
 
 export { createStoredLogSink, type StoredLogSinkDeps } from './log-sink.ts';
 export { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 export { startWalCheckpointer } from './wal-checkpointer.ts';
 
 /**
- * Every store over one database, migrated. Deliveries to a local file are written through the native
- * driver's prepared statement. `close()` flushes pending writes, then closes the database.
+ * Every store over one database, migrated. With `secrets`, migrating also re-encrypts stored secrets of an
+ * older format (secret-upgrade.ts). Deliveries to a local file are written through the native driver's
+ * prepared statement. `close()` flushes pending writes, then closes the database.
  */
-export async function openStores(options: DatabaseOptions & { migrate?: boolean }) {
+export async function openStores(
+  options: DatabaseOptions & { migrate?: boolean; secrets?: { upgrader: SecretUpgrader; logger: Logger } },
+) {
   const database = await openDatabase(options);
-  if (options.migrate !== false) await migrateDatabase(database.db);
+  if (options.migrate !== false) {
+    try {
+      await migrateDatabase(database.db);
+      if (options.secrets) {
+        await upgradeStoredSecrets(database.db, options.secrets.upgrader, options.secrets.logger);
+      }
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+  }
   const isLocalFile = options.url.startsWith('file:') && options.url !== 'file::memory:';
   const nativeOptions = {
     url: options.url,

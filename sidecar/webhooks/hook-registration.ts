@@ -5,7 +5,9 @@ import {
   type GogsClient,
   type GogsHook,
   type GogsRepo,
+  hookSecretPlace,
   type Logger,
+  previousHookSecretPlace,
   type Repo,
   type RepoStore,
 } from '../core/index.ts';
@@ -86,6 +88,24 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
     return hooks.map((hook) => hook.id);
   };
 
+  /**
+   * The current secret re-encrypted for the previous-secret column (its ciphertext is bound to its column);
+   * null when there is none, or when it does not decrypt (it would verify nothing).
+   */
+  const previousSecretOf = (repo: Repo): string | null => {
+    if (!repo.hookSecret) return null;
+    try {
+      const secret = cipher.decrypt(repo.hookSecret, hookSecretPlace(repo.gogsId));
+      return cipher.encrypt(secret, previousHookSecretPlace(repo.gogsId));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'DECRYPT_FAILED') throw error;
+      logger.warn(`hooks: the replaced secret does not decrypt; no grace period: ${error.message}`, {
+        repo: repo.fullName,
+      });
+      return null;
+    }
+  };
+
   /** Replaces every hook of ours on the repository with one carrying a fresh secret. */
   const replaceHook = async (repo: Repo, existing: GogsHook[]) => {
     const replacedHookIds = await deleteHooks(
@@ -93,14 +113,15 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
       existing.filter((hook) => isOurs(hook, repo)),
     );
     const secret = generateHookSecret();
+    const previous = previousSecretOf(repo);
     const hook = await createHook(repo, secret);
     const updated = await repos.update(repo.id, {
       active: true,
       hookId: hook.id,
       hookUrl: hook.config.url,
-      hookSecret: cipher.encrypt(secret),
-      previousHookSecret: repo.hookSecret,
-      previousHookSecretUntil: repo.hookSecret ? clock.now() + deps.secretGraceMs : null,
+      hookSecret: cipher.encrypt(secret, hookSecretPlace(repo.gogsId)),
+      previousHookSecret: previous,
+      previousHookSecretUntil: previous ? clock.now() + deps.secretGraceMs : null,
     });
     return { repo: updated, hook, replacedHookIds };
   };

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Counters, ErrorCode, HookEvent, LogFields, Logger } from '../core/index.ts';
 import { matchGogsSignature, repositoryLocatorSchema } from '../gogs/index.ts';
-import type { HookSecretResolver } from './hook-secrets.ts';
+import type { HookSecretResolver, RepoHookKeys } from './hook-secrets.ts';
 import type { DeliveryIntake } from './intake.ts';
 
 /** A webhook request as read off the wire, before anything about it is trusted. */
@@ -29,9 +30,15 @@ export interface Inbox {
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * The one answer to a stranger: an unknown or disabled repository, a missing or wrong signature all look
+ * alike from outside; the log line and the counter say which it was.
+ */
+const REFUSED = 'the delivery is not signed with the hook secret of a repository enabled in drone-gogs';
+
+/**
  * The gate of POST /hook: checks the headers, finds the repository, verifies the signature against its
- * secrets (current, then the previous one during a rotation), and hands what passed to the intake. Every
- * refusal is a counter and a log line, and nothing is stored.
+ * secrets (current, then the previous one during a rotation), then whether the repository is enabled, and
+ * hands what passed to the intake. Every refusal is a counter and a log line, and nothing is stored.
  */
 export function createInbox(deps: {
   secrets: HookSecretResolver;
@@ -40,6 +47,8 @@ export function createInbox(deps: {
   counters: Counters;
 }): Inbox {
   const { logger, counters } = deps;
+  // A repository without secrets still costs an HMAC, so that its answer takes as long as a wrong signature's.
+  const standIn = [randomBytes(32).toString('hex')];
 
   const reject = (code: ErrorCode, message: string, fields: LogFields, problems?: string[]): InboxOutcome => {
     counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'rejected', code });
@@ -47,6 +56,12 @@ export function createInbox(deps: {
     return problems
       ? { outcome: 'rejected', code, message, problems }
       : { outcome: 'rejected', code, message };
+  };
+
+  const refuse = (reason: ErrorCode, detail: string, fields: LogFields): InboxOutcome => {
+    counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'rejected', code: reason });
+    logger.warn(`inbox: refused delivery: ${detail}`, { code: reason, ...fields });
+    return { outcome: 'rejected', code: 'UNAUTHORIZED', message: REFUSED };
   };
 
   return {
@@ -59,7 +74,7 @@ export function createInbox(deps: {
         return reject('BAD_REQUEST', 'missing or malformed X-Gogs-Delivery header', fields);
       }
       if (!hook.signature?.trim()) {
-        return reject(
+        return refuse(
           'SIGNATURE_MISSING',
           'missing X-Gogs-Signature: the Gogs hook has no secret; run `drone-gogs repo repair` to re-register it',
           fields,
@@ -75,17 +90,26 @@ export function createInbox(deps: {
       }
       fields.gogs_repo_id = gogsId;
 
+      const signature = hook.signature;
+      const match = (keys: RepoHookKeys | null) => {
+        if (keys?.secrets.length) return matchGogsSignature(signed, signature, keys.secrets);
+        matchGogsSignature(signed, signature, standIn);
+        return -1;
+      };
       let keys = await deps.secrets.forGogsRepo(gogsId);
-      let matched = keys ? matchGogsSignature(signed, hook.signature, keys.secrets) : -1;
+      let matched = match(keys);
       if (matched < 0) {
-        keys = await deps.secrets.forGogsRepo(gogsId, { fresh: true });
-        matched = keys ? matchGogsSignature(signed, hook.signature, keys.secrets) : -1;
+        logger.debug('inbox: the signature matches no cached secret; reading the secrets again', fields);
+        keys = await deps.secrets.forGogsRepo(gogsId, { recheck: true });
+        matched = match(keys);
       }
-      if (!keys) return reject('REPO_UNKNOWN', 'this repository is not enabled in drone-gogs', fields);
+      if (!keys) return refuse('REPO_UNKNOWN', 'the repository is not enabled in drone-gogs', fields);
       fields.repo = keys.fullName;
-      if (!keys.active) return reject('REPO_INACTIVE', `${keys.fullName} is disabled in drone-gogs`, fields);
-      if (matched < 0)
-        return reject('SIGNATURE_INVALID', 'the signature does not match the hook secret', fields);
+      if (matched < 0) {
+        const state = keys.active ? '' : ' (and the repository is disabled)';
+        return refuse('SIGNATURE_INVALID', `the signature does not match the hook secret${state}`, fields);
+      }
+      if (!keys.active) return refuse('REPO_INACTIVE', `${keys.fullName} is disabled in drone-gogs`, fields);
 
       const taken = await deps.intake.take({
         deliveryId,

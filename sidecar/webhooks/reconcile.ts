@@ -1,14 +1,17 @@
-import type {
-  BranchHead,
-  BranchHeadStore,
-  Clock,
-  DeliveryStore,
-  GogsBranch,
-  GogsClient,
-  GogsRepo,
-  Logger,
-  Repo,
-  RepoStore,
+import {
+  type BranchHead,
+  type BranchHeadStore,
+  branchNameProblem,
+  type Clock,
+  commitShaProblem,
+  type DeliveryStore,
+  type GogsBranch,
+  type GogsClient,
+  type GogsRepo,
+  type Logger,
+  type Repo,
+  type RepoStore,
+  ZERO_SHA,
 } from '../core/index.ts';
 
 export interface ReconcileReport {
@@ -19,7 +22,13 @@ export interface ReconcileReport {
   failed: { repo: string; error: string }[];
 }
 
-const ZERO_SHA = '0'.repeat(40);
+/** Why a branch as Gogs lists it cannot be recorded: a name git refuses, or a head that is not a full SHA. */
+function branchProblem(branch: GogsBranch): string | null {
+  const nameProblem = branchNameProblem(branch.name);
+  if (nameProblem !== null) return `branch ${JSON.stringify(branch.name)} ${nameProblem}`;
+  const shaProblem = commitShaProblem(branch.commit.id);
+  return shaProblem === null ? null : `branch ${JSON.stringify(branch.name)}: ${shaProblem}`;
+}
 
 /**
  * Gogs never retries a failed delivery, so a push can be lost. Each pass compares every active repository's
@@ -105,6 +114,13 @@ export function createReconciler(deps: {
           const branches = await deps.gogs.listBranches(repo.owner, repo.name);
           const known = new Map((await deps.branchHeads.list(repo.id)).map((head) => [head.branch, head]));
           for (const branch of branches) {
+            const problem = branchProblem(branch);
+            if (problem !== null) {
+              known.delete(branch.name);
+              report.failed.push({ repo: repo.fullName, error: `skipped ${problem}` });
+              deps.logger.warn(`reconcile: skipped ${problem}`, { repo: repo.fullName });
+              continue;
+            }
             await reconcileBranch(repo, remote, branch, known.get(branch.name), report);
             known.delete(branch.name);
           }

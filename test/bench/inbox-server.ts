@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { loadConfig } from '../../sidecar/config/index.ts';
+import { hookSecretPlace } from '../../sidecar/core/index.ts';
 import { startSidecar } from '../../sidecar/main.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
@@ -47,7 +48,10 @@ if (kind === 'bare') {
   const repo = await seed.repos.upsertFacts(repoFacts('bench/repo', Number(gogsIdText)));
   await seed.repos.update(repo.id, {
     active: true,
-    hookSecret: createSecretCipher(Buffer.from(secretKey, 'hex')).encrypt(secret),
+    hookSecret: createSecretCipher(Buffer.from(secretKey, 'hex')).encrypt(
+      secret,
+      hookSecretPlace(repo.gogsId),
+    ),
   });
   await seed.close();
   const config = loadConfig(

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../sidecar/config/index.ts';
+import { describeConfig, insecureEngineWarnings, loadConfig } from '../../sidecar/config/index.ts';
+import { makeSshKey } from '../support/sshd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { problemsOf } from './config-problems.ts';
 
@@ -86,7 +87,7 @@ describe('runner settings', () => {
       }),
     );
     const config = loadConfig(
-      { DRONE_GOGS_ENGINES_FILE: 'etc/engines.json', SSH_AUTH_SOCK: '/run/agent.sock' },
+      { DRONE_GOGS_ENGINES_FILE: 'etc/engines.json', SSH_AUTH_SOCK: '/run/agent.sock', HOME: dir.path },
       dir.path,
     );
     expect(config.runner.engines).toEqual([
@@ -108,6 +109,13 @@ describe('runner settings', () => {
         capacity: 2,
         platform: { os: 'linux', arch: 'arm64' },
         sshAgentSocket: '/run/agent.sock',
+        // No ~/.ssh/known_hosts: no key is pinned, and every one will be refused with how to pin it.
+        sshHostKeys: {
+          fingerprints: [],
+          howToPin: expect.stringMatching(
+            /ssh-keyscan -H -p 22 10\.0\.0\.6 >> .*; or list its fingerprint in "sshHostKeys" of engine arm in .*engines\.json$/,
+          ),
+        },
       },
     ]);
     expect(config.runner.enginesFile).toBe(file);
@@ -152,5 +160,92 @@ describe('runner settings', () => {
     expect(problemsOf({ DRONE_GOGS_ENGINES_FILE: 'twice.json' }, dir.path)[0]).toMatch(
       /engine names must be unique/,
     );
+  });
+
+  describe('ssh host keys', () => {
+    it('pins what ~/.ssh/known_hosts lists for the engine, or the file DRONE_GOGS_SSH_KNOWN_HOSTS names', async () => {
+      dir = await makeTempDir();
+      const [key, other] = await Promise.all([makeSshKey(dir.path, 'key'), makeSshKey(dir.path, 'other')]);
+      await mkdir(join(dir.path, '.ssh'));
+      const home = join(dir.path, '.ssh', 'known_hosts');
+      await writeFile(home, `[10.0.0.6]:2222 ${key.publicKey}\n10.0.0.6 ${other.publicKey}\n`);
+      const env = {
+        DRONE_GOGS_DOCKER_HOST: 'ssh://builder@10.0.0.6:2222',
+        SSH_AUTH_SOCK: '/run/a',
+        HOME: dir.path,
+      };
+      const [engine] = loadConfig(env, dir.path).runner.engines;
+      expect(engine).toEqual({
+        name: 'local',
+        address: 'ssh://builder@10.0.0.6:2222',
+        capacity: 2,
+        sshAgentSocket: '/run/a',
+        sshHostKeys: { fingerprints: [key.fingerprint], howToPin: expect.any(String) },
+      });
+      if (engine?.sshHostKeys === 'any' || engine?.sshHostKeys === undefined) throw new Error('not pinned');
+      expect(engine.sshHostKeys.howToPin).toContain(`ssh-keyscan -H -p 2222 10.0.0.6 >> ${home}`);
+      expect(engine.sshHostKeys.howToPin).not.toContain('sshHostKeys');
+
+      await writeFile(join(dir.path, 'pinned'), `[10.0.0.6]:2222 ${other.publicKey}\n`);
+      const [chosen] = loadConfig({ ...env, DRONE_GOGS_SSH_KNOWN_HOSTS: 'pinned' }, dir.path).runner.engines;
+      expect(chosen?.sshHostKeys).toMatchObject({ fingerprints: [other.fingerprint] });
+
+      // A missing ~/.ssh/known_hosts pins nothing; a missing file that was named is a problem.
+      const [bare] = loadConfig({ ...env, HOME: join(dir.path, 'nowhere') }, dir.path).runner.engines;
+      expect(bare?.sshHostKeys).toMatchObject({ fingerprints: [] });
+      expect(problemsOf({ ...env, DRONE_GOGS_SSH_KNOWN_HOSTS: 'missing' }, dir.path)).toEqual([
+        `DRONE_GOGS_SSH_KNOWN_HOSTS: cannot read ${join(dir.path, 'missing')}: ENOENT`,
+      ]);
+      // Engines that are not ssh:// need no host keys.
+      expect(loadConfig({ DRONE_GOGS_SSH_KNOWN_HOSTS: 'missing' }, dir.path).runner.engines).toEqual([
+        { name: 'local', address: '', capacity: 2 },
+      ]);
+    });
+
+    it('pins the sshHostKeys of an engine in the engines file, as fingerprints or public keys', async () => {
+      dir = await makeTempDir();
+      const [key, other] = await Promise.all([makeSshKey(dir.path, 'key'), makeSshKey(dir.path, 'other')]);
+      const file = join(dir.path, 'engines.json');
+      const arm = (sshHostKeys: string[]) => ({
+        name: 'arm',
+        address: 'ssh://builder@10.0.0.6',
+        sshHostKeys,
+      });
+      await writeFile(file, JSON.stringify({ engines: [arm([key.fingerprint, `${other.publicKey} note`])] }));
+      const [engine] = loadConfig({ DRONE_GOGS_ENGINES_FILE: file, HOME: dir.path }, dir.path).runner.engines;
+      expect(engine?.sshHostKeys).toEqual({
+        fingerprints: [key.fingerprint, other.fingerprint],
+        howToPin: expect.stringContaining(`"sshHostKeys" of engine arm in ${file}`),
+      });
+
+      const engines = [
+        arm(['SHA256:short', 'ssh-ed25519 AAAA']),
+        { name: 'big', address: 'tcp://10.0.0.5:2376', sshHostKeys: [key.fingerprint] },
+        { name: 'none', address: 'ssh://builder@10.0.0.7', sshHostKeys: [] },
+      ];
+      await writeFile(file, JSON.stringify({ engines }));
+      const [problem] = problemsOf({ DRONE_GOGS_ENGINES_FILE: file }, dir.path);
+      expect(problem).toMatch(/engines\.0\.sshHostKeys\.0: expected a host key fingerprint \(SHA256:/);
+      expect(problem).toMatch(/engines\.0\.sshHostKeys\.1: expected a host key fingerprint/);
+      expect(problem).toMatch(/engines\.1\.sshHostKeys: sshHostKeys is for ssh:\/\/ addresses/);
+      expect(problem).toMatch(/engines\.2\.sshHostKeys: list at least one host key/);
+    });
+
+    it('accepts any host key with DRONE_GOGS_INSECURE_SSH_ACCEPT_ANY_HOST_KEY, and says so at every start', async () => {
+      dir = await makeTempDir();
+      const env = {
+        DRONE_GOGS_DOCKER_HOST: 'ssh://builder@10.0.0.6',
+        SSH_AUTH_SOCK: '/run/a',
+        HOME: dir.path,
+      };
+      const insecure = loadConfig({ ...env, DRONE_GOGS_INSECURE_SSH_ACCEPT_ANY_HOST_KEY: 'true' }, dir.path);
+      expect(insecure.runner.engines[0]?.sshHostKeys).toBe('any');
+      expect(insecureEngineWarnings(insecure)).toEqual([
+        expect.stringMatching(
+          /^config: DRONE_GOGS_INSECURE_SSH_ACCEPT_ANY_HOST_KEY is on: ssh:\/\/ engines are not checked/,
+        ),
+      ]);
+      expect(insecureEngineWarnings(loadConfig(env, dir.path))).toEqual([]);
+    });
   });
 });

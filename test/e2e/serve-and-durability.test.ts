@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hookSecretPlace } from '../../sidecar/core/index.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { fixtureBytes, fixtureJson } from '../support/gogs-fixtures.ts';
@@ -58,7 +59,10 @@ describe('drone-gogs serve, as a real process', () => {
     const cipher = createSecretCipher(Buffer.from(secretKey, 'hex'));
     const seed = await openStores({ url });
     const repo = await seed.repos.upsertFacts(repoFacts('maarten/webhook-test', 6));
-    await seed.repos.update(repo.id, { active: true, hookSecret: cipher.encrypt('letmein') });
+    await seed.repos.update(repo.id, {
+      active: true,
+      hookSecret: cipher.encrypt('letmein', hookSecretPlace(6)),
+    });
     await seed.close();
 
     const env = { DRONE_GOGS_DATA_DIR: dataDir, DRONE_GOGS_SECRET_KEY: secretKey };

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hookSecretPlace, previousHookSecretPlace } from '../../sidecar/core/index.ts';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { fixtureBytes, fixtureJson } from '../support/gogs-fixtures.ts';
 import { createHookTestApp, type ErrorAnswer, type HookTestApp } from '../support/hook-app.ts';
@@ -66,7 +67,8 @@ describe('POST /hook with real recorded deliveries', () => {
     expect(viaQuery.status).toBe(202);
     const wrongQuery = await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'q2' }, '?repo=7');
     expect(wrongQuery.status).toBe(401);
-    expect(((await wrongQuery.json()) as ErrorAnswer).error.code).toBe('REPO_UNKNOWN');
+    expect(((await wrongQuery.json()) as ErrorAnswer).error.code).toBe('UNAUTHORIZED');
+    expect(t.logLines.some((line) => line.includes('code=REPO_UNKNOWN') && line.includes('q2'))).toBe(true);
   });
 
   it('verifies form-encoded hooks over the decoded payload field', async () => {
@@ -104,21 +106,24 @@ describe('POST /hook with real recorded deliveries', () => {
   it('accepts the previous secret during the grace period after a rotation, and not after', async () => {
     const repo = (await t.stores.repos.findByGogsId(6))!;
     await t.stores.repos.update(repo.id, {
-      hookSecret: t.cipher.encrypt('brand-new'),
-      previousHookSecret: repo.hookSecret,
+      hookSecret: t.cipher.encrypt('brand-new', hookSecretPlace(6)),
+      previousHookSecret: t.cipher.encrypt('letmein', previousHookSecretPlace(6)),
       previousHookSecretUntil: Date.parse('2026-11-25T13:00:00Z'),
     });
     expect((await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'g1' })).status).toBe(202);
     t.advance(2 * 3600 * 1000);
     const late = await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'g2' });
     expect(late.status).toBe(401);
-    expect(((await late.json()) as ErrorAnswer).error.code).toBe('SIGNATURE_INVALID');
+    expect(((await late.json()) as ErrorAnswer).error.code).toBe('UNAUTHORIZED');
+    expect(t.logLines.some((line) => line.includes('code=SIGNATURE_INVALID') && line.includes('g2'))).toBe(
+      true,
+    );
   });
 
   it('sees a secret rotated by another process at once, without waiting for the cache', async () => {
     expect((await post(t, signedBody, { ...recordedHeaders, 'X-Gogs-Delivery': 'c1' })).status).toBe(202);
     const repo = (await t.stores.repos.findByGogsId(6))!;
-    await t.stores.repos.update(repo.id, { hookSecret: t.cipher.encrypt('two') });
+    await t.stores.repos.update(repo.id, { hookSecret: t.cipher.encrypt('two', hookSecretPlace(6)) });
     const resigned = {
       ...recordedHeaders,
       'X-Gogs-Delivery': 'c2',

@@ -1,4 +1,6 @@
 /** The clone step: the exact commit of a private repository, with credentials kept out of containers and logs. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import type { GogsDouble } from '../support/gogs-double/index.ts';
@@ -27,6 +29,40 @@ steps:
       - cat .git/config
       - env | sort
 `;
+const RELEASE = '/tmp/release-the-step';
+/** The same step, held running until the test has looked at its container from outside. */
+const HELD_PIPELINE = `${PIPELINE}      - while [ ! -e ${RELEASE} ]; do sleep 0.1; done
+`;
+
+/** The running container of `step` of the instance, once its script has reached the wait loop. */
+async function heldContainer(step: string): Promise<Docker.Container> {
+  const filters = JSON.stringify({
+    label: [`io.drone-gogs.instance=${instance}`, `io.drone-gogs.step=${step}`],
+    status: ['running'],
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const [found] = await docker.listContainers({ filters });
+    if (found !== undefined) {
+      const container = docker.getContainer(found.Id);
+      const { Processes } = await container.top();
+      if (Processes.some((row: string[]) => row.join(' ').includes('sleep'))) return container;
+    }
+    await sleep(100);
+  }
+  throw new Error(`no running container for step ${step}`);
+}
+
+async function streamBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+async function execIn(container: Docker.Container, cmd: string[]): Promise<void> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  await streamBytes(await exec.start({}));
+}
 
 beforeAll(async () => {
   await ensureBusyboxImage();
@@ -64,7 +100,8 @@ afterAll(async () => {
 
 describe('docker runner: clone step', () => {
   it('checks out the exact commit of a private repository without leaking the credentials', async () => {
-    const { result, logs } = await harness.run(stageFrom(PIPELINE), {
+    const stage = stageFrom(HELD_PIPELINE);
+    const running = harness.run(stage, {
       workspace: {
         kind: 'git',
         remote: cloneUrl,
@@ -73,18 +110,51 @@ describe('docker runner: clone step', () => {
         credentials: { username: 'alice', password: PASSWORD },
       },
     });
+    // Unmasked evidence, read from the engine while the step runs: its environment, command, processes and
+    // the whole workspace volume (.git/config and any credential file a clone could leave).
+    const container = await heldContainer('inspect');
+    const { Config, Args, Path } = await container.inspect();
+    const { Processes } = await container.top({ ps_args: '-o pid,args' });
+    const volume = await streamBytes(await container.getArchive({ path: stage.workspace.base }));
+    await execIn(container, ['touch', RELEASE]);
+    const { result, logs } = await running;
+
+    const basic = Buffer.from(`alice:${PASSWORD}`).toString('base64');
+    const workspace = volume.toString('latin1');
+    const evidence = {
+      env: (Config.Env ?? []).join('\n'),
+      command: [Path, ...Args, ...(Config.Cmd ?? []), ...(Config.Entrypoint ?? [])].join(' '),
+      processes: Processes.map((row: string[]) => row.join(' ')).join('\n'),
+      workspace,
+    };
+    for (const [where, text] of Object.entries(evidence)) {
+      expect({
+        where,
+        password: text.includes(PASSWORD),
+        basic: text.includes(basic),
+        header: /extraheader|authorization/i.test(text),
+      }).toEqual({ where, password: false, basic: false, header: false });
+    }
+    const names = (Config.Env ?? []).map((variable) => variable.slice(0, variable.indexOf('=')));
+    expect(names.filter((name) => /^(GIT_CONFIG|DRONE_NETRC_)/.test(name))).toEqual([]);
+    // The evidence is real: the volume holds the checkout and its .git/config, the environment the step's.
+    expect(workspace).toContain(`url = ${cloneUrl}`);
+    expect(workspace).toContain('one');
+    expect(evidence.env).toContain('DRONE_COMMIT_SHA=');
+    expect(evidence.processes).toContain('/bin/sh');
+
     expect(outcomes(result)).toEqual({ clone: 'success', inspect: 'success' });
     const inspect = logs.text('inspect');
     expect(inspect).toContain('+ cat version.txt\none');
     expect(inspect).toContain('has-git');
     expect(inspect).toContain(`url = ${cloneUrl}`);
     const everything = [...logs.lines.keys()].map((step) => logs.text(step)).join('\n');
-    expect(everything).toContain('+ git fetch --no-tags origin +refs/heads/master:');
+    expect(everything).toContain('+ git fetch --no-tags --end-of-options origin +refs/heads/master:');
     expect(everything).not.toContain(PASSWORD);
-    expect(everything).not.toContain(Buffer.from(`alice:${PASSWORD}`).toString('base64'));
+    expect(everything).not.toContain(basic);
     expect(inspect).not.toMatch(/extraheader|authorization|GIT_CONFIG/i);
     expect(await leftovers(docker, instance)).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+  }, 90_000);
 
   it('checks out the head of the ref when no commit is given, also with a shallow clone', async () => {
     const { result, logs } = await harness.run(stageFrom(`${PIPELINE}clone:\n  depth: 1\n`), {
@@ -100,6 +170,25 @@ describe('docker runner: clone step', () => {
     expect(logs.text('inspect')).toContain('+ cat version.txt\ntwo');
     expect(logs.text('clone')).toContain('--depth=1');
     expect(secondSha).not.toBe(firstSha);
+  });
+
+  it('clone: skip_verify sends no credentials for an untrusted repository, and does for a trusted one', async () => {
+    const yaml = `${PIPELINE}clone:\n  skip_verify: true\n`;
+    const workspace = {
+      kind: 'git' as const,
+      remote: cloneUrl,
+      ref: 'refs/heads/master',
+      sha: firstSha,
+      credentials: { username: 'alice', password: PASSWORD },
+    };
+    const untrusted = await harness.run(stageFrom(yaml), { workspace, trusted: false });
+    expect(outcomes(untrusted.result)).toEqual({ clone: 'failure', inspect: 'skipped' });
+    expect(untrusted.logs.text('clone')).toContain(
+      'drone-gogs: clone without credentials: skip_verify needs a trusted repository to send them',
+    );
+    const trusted = await harness.run(stageFrom(yaml, { trusted: true }), { workspace, trusted: true });
+    expect(outcomes(trusted.result)).toEqual({ clone: 'success', inspect: 'success' });
+    expect(trusted.logs.text('clone')).not.toContain('without credentials');
   });
 
   it('fails the clone step, and so the stage, when the credentials are wrong', async () => {

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../sidecar/cli.ts';
 import { execCommand, parseSecretFile } from '../../sidecar/commands/exec.ts';
 import { createTestDocker, removeLabelled } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
@@ -56,8 +57,28 @@ steps:
     commands: [echo docs]
 `;
 
-function exec(args: string[], isTTY = false, interrupted?: AbortSignal): Promise<CommandOutcome> {
-  return runCommand(execCommand, args, { cwd: project.path, isTTY, ...(interrupted ? { interrupted } : {}) });
+function exec(
+  args: string[],
+  isTTY = false,
+  interrupted?: AbortSignal,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CommandOutcome> {
+  return runCommand(execCommand, args, {
+    cwd: project.path,
+    isTTY,
+    env,
+    ...(interrupted ? { interrupted } : {}),
+  });
+}
+
+/** Waits until the step's container runs; returns its id. */
+async function runningContainer(step: string): Promise<string> {
+  const filters = JSON.stringify({ label: [repoLabel(), `io.drone-gogs.step=${step}`], status: ['running'] });
+  for (;;) {
+    const [found] = await docker.listContainers({ filters });
+    if (found !== undefined) return found.Id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function repoLabel(): string {
@@ -123,15 +144,43 @@ describe('drone-gogs exec', () => {
   it('stops on Ctrl-C: the running step is killed, nothing is left, the exit code is 1', async () => {
     const interrupt = new AbortController();
     const running = exec(['--pipeline', 'slow', '--branch', 'slow'], false, interrupt.signal);
-    const filters = JSON.stringify({ label: [repoLabel(), 'io.drone-gogs.step=wait'], status: ['running'] });
-    while ((await docker.listContainers({ filters })).length === 0)
-      await new Promise((r) => setTimeout(r, 100));
+    await runningContainer('wait');
     interrupt.abort('SIGINT');
     const { code, stdout, stderr } = await running;
     expect(code).toBe(1);
     expect(stderr).toContain('drone-gogs: cancelling (containers are being removed)');
     expect(stdout).toMatch(/^slow +killed/m);
     expect(stdout).toMatch(/^ +wait +killed +137 /m);
+    expect(await execLeftovers()).toBe(0);
+  });
+
+  it('runs steps with the runner settings serve uses (DRONE_GOGS_STEP_*), read from the real container', async () => {
+    const interrupt = new AbortController();
+    const running = exec(['--pipeline', 'slow', '--branch', 'slow'], false, interrupt.signal, {
+      DRONE_GOGS_STEP_MEMORY_LIMIT: '96m',
+      DRONE_GOGS_STEP_CPUS: '0.5',
+      DRONE_GOGS_STEP_PIDS_LIMIT: '77',
+    });
+    const { HostConfig } = await docker.getContainer(await runningContainer('wait')).inspect();
+    interrupt.abort('SIGINT');
+    expect(HostConfig.Memory).toBe(96 * 1024 * 1024);
+    expect(HostConfig.NanoCpus).toBe(500_000_000);
+    expect(HostConfig.PidsLimit).toBe(77);
+    expect((await running).code).toBe(1);
+    expect(await execLeftovers()).toBe(0);
+  });
+
+  it('reports a bad DRONE_GOGS_* setting the way serve does, before running anything', async () => {
+    const env = { DRONE_GOGS_STEP_MEMORY_LIMIT: 'lots', DRONE_GOGS_STEP_CPUZ: '1' };
+    const viaCli = (command: string) => runCommand(runCli, [command], { cwd: project.path, env });
+    const [exec, serve] = [await viaCli('exec'), await viaCli('serve')];
+    expect(exec).toEqual(serve);
+    expect(exec.code).toBe(1);
+    expect(exec.stdout).toBe('');
+    expect(exec.stderr).toContain(
+      'DRONE_GOGS_STEP_MEMORY_LIMIT: expected a size such as 512m, 2g or 1048576',
+    );
+    expect(exec.stderr).toContain('DRONE_GOGS_STEP_CPUZ: unknown setting');
     expect(await execLeftovers()).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createInspectingHarness } from './inspecting-harness.ts';
 import { createHarness, dockerTestFile, IMAGE, stageFrom } from './stage-harness.ts';
 
 const { instance } = dockerTestFile('limits');
@@ -60,5 +61,38 @@ steps:
     expect(result.outcome).toBe('failure');
     expect(result.steps[0]).toMatchObject({ name: 'hungry', status: 'failure', exitCode: 137 });
     expect(logs.text('hungry')).toContain('drone-gogs: the step ran out of memory and was killed');
+  });
+});
+
+const GIB = 1024 ** 3;
+
+/** One step asking for `mem_limit` and `memswap_limit` (bytes), and what the engine gave its container. */
+async function memoryOf(memLimit: string, memSwapLimit: string, trusted: boolean, memoryBytes = 2 * GIB) {
+  const stage = stageFrom(
+    `kind: pipeline\nclone: {disable: true}\nsteps:\n- {name: ask, image: ${IMAGE}, mem_limit: ${memLimit}, memswap_limit: ${memSwapLimit}, commands: [true]}\n`,
+    { trusted },
+  );
+  const { result, containers } = await createInspectingHarness(instance, { memoryBytes }).run(stage, {
+    trusted,
+  });
+  expect(result.steps[0]).toMatchObject({ name: 'ask', status: 'success' });
+  expect(containers).toHaveLength(1);
+  const { Memory, MemorySwap } = containers[0]!.HostConfig;
+  return { Memory, MemorySwap };
+}
+
+describe('docker runner: memory limits a pipeline asks for', () => {
+  it("holds an untrusted repository's mem_limit and memswap_limit to the admin's limit", async () => {
+    expect(await memoryOf('4GiB', '8GiB', false)).toEqual({ Memory: 2 * GIB, MemorySwap: 2 * GIB });
+    expect(await memoryOf('1GiB', '3GiB', false)).toEqual({ Memory: GIB, MemorySwap: 2 * GIB });
+  });
+
+  it('keeps lower limits of an untrusted repository, any limits without an admin limit, and those of a trusted one', async () => {
+    expect(await memoryOf('64MiB', '128MiB', false)).toEqual({
+      Memory: 64 * 1024 ** 2,
+      MemorySwap: 128 * 1024 ** 2,
+    });
+    expect(await memoryOf('4GiB', '8GiB', false, 0)).toEqual({ Memory: 4 * GIB, MemorySwap: 8 * GIB });
+    expect(await memoryOf('4GiB', '8GiB', true)).toEqual({ Memory: 4 * GIB, MemorySwap: 8 * GIB });
   });
 });

@@ -7,6 +7,7 @@ import { createDockerRunner } from '../../sidecar/runner/index.ts';
 import { createPullProgress, formatBytes, pullErrorOf } from '../../sidecar/runner/pull-progress.ts';
 import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import { type PushedImage, type RegistryDouble, startRegistryDouble } from '../support/registry-double.ts';
+import { createInspectingHarness } from './inspecting-harness.ts';
 import { outcomes, runWith, stageFrom } from './stage-harness.ts';
 
 const docker = createTestDocker();
@@ -34,6 +35,7 @@ async function push(registry: RegistryDouble, repository: string, tag: string, m
   return image;
 }
 
+/** `policy` default leaves `pull:` out. */
 function toolStage(image: string, policy: string, pullSecrets: string[] = []) {
   return stageFrom(`
 kind: pipeline
@@ -43,7 +45,7 @@ image_pull_secrets: [${pullSecrets.join(', ')}]
 steps:
   - name: tool
     image: ${image}
-    pull: ${policy}
+    ${policy === 'default' ? '' : `pull: ${policy}`}
     commands: [cat /etc/tool-release]
 `);
 }
@@ -142,9 +144,13 @@ describe('pull progress lines (no Docker)', () => {
     } as unknown as Docker;
     const notes: string[] = [];
     const auth = { username: USER, password: PASSWORD, serveraddress: 'registry.test' };
-    const error = await ensureImage(fake, 'registry.test/x:1', 'if-not-exists', auth, (line) =>
-      notes.push(line),
-    );
+    const request = {
+      image: 'registry.test/x:1',
+      policy: 'if-not-exists' as const,
+      pullSecrets: [dockerConfig(auth.serveraddress, USER, PASSWORD)],
+      trusted: false,
+    };
+    const error = await ensureImage(fake, request, (line) => notes.push(line));
     expect(error).toBe(
       `image registry.test/x:1 is not on this Docker host and cannot be pulled: layer refused for ${USER}:******`,
     );
@@ -176,15 +182,15 @@ describe('docker runner: pulling from a registry (test double)', () => {
     expect(await leftovers(docker, instance)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
-  it('uses a present image under if-not-exists without asking the registry', async () => {
+  it('uses a present image under if-not-exists without asking the registry, for a trusted repository', async () => {
     const image = await push(open, 'team/tool', 'present', 'team/tool present');
     const stage = toolStage(image.reference, 'if-not-exists');
-    const first = await runWith(runner, instance, stage);
+    const first = await runWith(runner, instance, stage, { trusted: true });
     expect(outcomes(first.result)).toEqual({ tool: 'success' });
     const manifests = open.count('/v2/team/tool/manifests/');
     expect(manifests).toBeGreaterThan(0);
     await push(open, 'team/tool', 'present', 'team/tool moved');
-    const second = await runWith(runner, instance, stage);
+    const second = await runWith(runner, instance, stage, { trusted: true });
     expect(outcomes(second.result)).toEqual({ tool: 'success' });
     expect(open.count('/v2/team/tool/manifests/')).toBe(manifests);
     expect(second.logs.text('tool')).toBe('+ cat /etc/tool-release\nteam/tool present');
@@ -284,5 +290,101 @@ describe('docker runner: pulling a private image with image_pull_secrets', () =>
     ).toBe(true);
     expect(error).toContain('no basic auth credentials');
     expect(error.endsWith(`(no image_pull_secrets entry for ${locked.host})`)).toBe(true);
+  });
+});
+
+describe('docker runner: images that other builds left on the engine, for an untrusted repository', () => {
+  const inspecting = createInspectingHarness(instance);
+  const since = (registry: RegistryDouble, from: number) => registry.requests.slice(from);
+
+  it('runs a private image only for repositories whose credentials the registry accepts', async () => {
+    const image = await push(locked, 'private/cached', '1', 'private/cached 1');
+    const creds = (password: string) => ({ creds: dockerConfig(locked.host, USER, password) });
+    // Repository A holds credentials and pulls the image: it is now in the engine's cache.
+    const a = await runWith(runner, instance, toolStage(image.reference, 'if-not-exists', ['creds']), {
+      secrets: creds(PASSWORD),
+    });
+    expect(a.logs.text('tool').endsWith('\nprivate/cached 1')).toBe(true);
+    const digest = `/v2/private/cached/manifests/${image.manifestDigest}`;
+    const asking = `asking the registry whether this repository may use ${locked.host}/private/cached@${image.manifestDigest}`;
+
+    // Repository B holds none: under every policy that would reuse the cached image, nothing runs.
+    const anonymous = `no basic auth credentials (no image_pull_secrets entry for ${locked.host})`;
+    const refused = `image ${image.reference} came from a registry that did not let this untrusted repository use it,`;
+    for (const policy of ['if-not-exists', 'default', 'never']) {
+      const from = locked.requests.length;
+      const b = await inspecting.run(toolStage(image.reference, policy));
+      expect(outcomes(b.result)).toEqual({ tool: 'error' });
+      expect(b.containers).toEqual([]);
+      expect(b.logs.text('tool')).not.toContain('private/cached 1');
+      const error = b.result.steps[0]?.error ?? '';
+      expect(error).toBe(
+        policy === 'never'
+          ? `${refused} and the step's pull policy is never: ` +
+              `Get "http://${locked.host}${digest}": ${anonymous}`
+          : `${refused} and cannot be pulled: ` +
+              `Head "http://${locked.host}/v2/private/cached/manifests/1": ${anonymous}`,
+      );
+      // dockerd sends no manifest request without credentials once the ping asked for them.
+      expect(b.logs.text('tool').split('\n')[0]).toBe(`drone-gogs: ${asking}`);
+      expect(since(locked, from).map((request) => request.path)).toEqual(
+        policy === 'never' ? ['/v2/'] : ['/v2/', '/v2/'],
+      );
+    }
+
+    // Repository C with a wrong password is refused by the registry too, and the password shows nowhere.
+    const c = await inspecting.run(toolStage(image.reference, 'if-not-exists', ['creds']), {
+      secrets: creds(WRONG_PASSWORD),
+    });
+    expect(c.containers).toEqual([]);
+    const cError = c.result.steps[0]?.error ?? '';
+    expect(cError).toBe(
+      `${refused} and cannot be pulled: unauthorized (as ${USER}, with credentials for ${locked.host} from image_pull_secrets)`,
+    );
+    expect(`${cError}\n${c.logs.text('tool')}`).not.toContain(WRONG_PASSWORD);
+
+    // Repository D holds valid credentials: one manifest request by digest proves it, no layer is fetched.
+    const from = locked.requests.length;
+    const d = await inspecting.run(toolStage(image.reference, 'never', ['creds']), {
+      secrets: creds(PASSWORD),
+    });
+    expect(outcomes(d.result)).toEqual({ tool: 'success' });
+    expect(d.containers).toHaveLength(1);
+    expect(d.logs.text('tool')).toBe(
+      `drone-gogs: ${asking} as ${USER}\n+ cat /etc/tool-release\nprivate/cached 1`,
+    );
+    const checked = since(locked, from).filter((request) => request.path !== '/v2/');
+    expect(checked).toEqual([
+      { method: 'GET', path: digest, user: USER },
+      { method: 'GET', path: `/v2/private/cached/blobs/${image.imageId}`, user: USER },
+    ]);
+
+    // A trusted repository uses the cached image as is, without asking the registry.
+    const before = locked.requests.length;
+    const trusted = await inspecting.run(toolStage(image.reference, 'if-not-exists'), { trusted: true });
+    expect(trusted.logs.text('tool')).toBe('+ cat /etc/tool-release\nprivate/cached 1');
+    expect(locked.requests.length).toBe(before);
+
+    // On an engine that is not shared (`drone-gogs exec` on a developer's machine), an untrusted run uses it as is.
+    const own = createDockerRunner({ docker, logger: recordingLogger, options: { sharedImageCache: false } });
+    const local = await runWith(own, instance, toolStage(image.reference, 'if-not-exists'));
+    expect(outcomes(local.result)).toEqual({ tool: 'success' });
+    expect(local.logs.text('tool')).toBe('+ cat /etc/tool-release\nprivate/cached 1');
+    expect(locked.requests.length).toBe(before);
+  });
+
+  it('reuses a cached public image after one anonymous manifest request, without following a moved tag', async () => {
+    const image = await push(open, 'team/cached', '1', 'team/cached 1');
+    const stage = toolStage(image.reference, 'if-not-exists');
+    expect(outcomes((await runWith(runner, instance, stage)).result)).toEqual({ tool: 'success' });
+    await push(open, 'team/cached', '1', 'team/cached moved');
+    const from = open.requests.length;
+    const again = await runWith(runner, instance, stage);
+    expect(outcomes(again.result)).toEqual({ tool: 'success' });
+    expect(again.logs.text('tool').endsWith('\nteam/cached 1')).toBe(true);
+    expect(since(open, from).filter((request) => request.path !== '/v2/')).toEqual([
+      { method: 'GET', path: `/v2/team/cached/manifests/${image.manifestDigest}`, user: null },
+      { method: 'GET', path: `/v2/team/cached/blobs/${image.imageId}`, user: null },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registryAuthFor, registryOf } from '../../sidecar/runner/registry-auth.ts';
+import { registryAuthFor, registryOf, repositoryOf } from '../../sidecar/runner/registry-auth.ts';
 
 function config(auths: Record<string, object>): string {
   return JSON.stringify({ auths });
@@ -14,6 +14,17 @@ describe('registry credentials from image_pull_secrets', () => {
     expect(registryOf('registry.example.com:5000/team/app:latest')).toBe('registry.example.com:5000');
     expect(registryOf('localhost/app')).toBe('localhost');
     expect(registryOf('org/app')).toBe('docker.io');
+  });
+
+  it('names the repository of a reference without its tag or digest', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(repositoryOf('docker.io/library/golang:1.22')).toBe('docker.io/library/golang');
+    expect(repositoryOf(`golang@${digest}`)).toBe('docker.io/library/golang');
+    expect(repositoryOf('index.docker.io/org/x:1')).toBe('docker.io/org/x');
+    expect(repositoryOf(`registry.example.com:5000/team/app:latest@${digest}`)).toBe(
+      'registry.example.com:5000/team/app',
+    );
+    expect(repositoryOf('localhost:5000/app')).toBe('localhost:5000/app');
   });
 
   it('picks the first entry whose host is the image registry, in secret order', () => {

@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanStage, PlanStep, PlanVolume } from '../../sidecar/core/index.ts';
 import { leftovers } from '../support/docker.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+import { createInspectingHarness } from './inspecting-harness.ts';
 import { dockerTestFile, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
 const { docker, instance, harness } = dockerTestFile('trusted');
+const inspecting = createInspectingHarness(instance);
 const nothing = { containers: [], networks: [], volumes: [] };
 
 const hostSettings = `
@@ -137,4 +142,154 @@ steps:
     expect(outcomes(result)).toEqual({ default: 'success', local: 'success' });
     expect(logs.text('default')).not.toContain('pulling');
   });
+});
+
+/** A setting the runner must refuse for an untrusted repository, as a plan built directly could carry it. */
+interface Setting {
+  name: string;
+  /** What the refusal says the step uses, when not its name. */
+  uses?: () => string;
+  step: () => Partial<PlanStep>;
+  volumes?: () => PlanVolume[];
+  /** What the engine shows on the container when the setting reaches it, and what it should show. */
+  reached: (host: HostConfig) => unknown;
+  expected: () => unknown;
+}
+
+type HostConfig = NonNullable<Docker.ContainerInspectInfo['HostConfig']>;
+
+const hostDir = { path: '', remove: async () => {} };
+beforeAll(async () => {
+  Object.assign(hostDir, await makeTempDir('drone-gogs-host-volume-'));
+});
+afterAll(() => hostDir.remove());
+
+const mountAt = (host: HostConfig, target: string) =>
+  (host.Mounts ?? []).find((mount) => mount.Target === target);
+const hostVolume = (name: string, hostPath: string): PlanVolume => ({
+  name,
+  kind: 'host',
+  medium: '',
+  sizeLimit: 0,
+  hostPath,
+});
+
+const SETTINGS: Setting[] = [
+  {
+    name: 'dns',
+    step: () => ({ dns: ['10.11.12.13'] }),
+    reached: (host) => host.Dns,
+    expected: () => ['10.11.12.13'],
+  },
+  {
+    name: 'dns_search',
+    step: () => ({ dnsSearch: ['drone-gogs.test'] }),
+    reached: (host) => host.DnsSearch,
+    expected: () => ['drone-gogs.test'],
+  },
+  {
+    name: 'extra_hosts',
+    step: () => ({ extraHosts: ['probe.test:10.11.12.14'] }),
+    reached: (host) => host.ExtraHosts,
+    expected: () => ['probe.test:10.11.12.14'],
+  },
+  {
+    name: 'devices',
+    step: () => ({ devices: [{ name: 'null', path: '/dev/probe-null' }] }),
+    volumes: () => [hostVolume('null', '/dev/null')],
+    reached: (host) => host.Devices,
+    expected: () => [
+      { PathOnHost: '/dev/null', PathInContainer: '/dev/probe-null', CgroupPermissions: 'rwm' },
+    ],
+  },
+  {
+    name: 'shm_size',
+    step: () => ({ resources: { memLimit: 0, memSwapLimit: 0, shmSize: 128 * 1024 ** 2 } }),
+    reached: (host) => host.ShmSize,
+    expected: () => 128 * 1024 ** 2,
+  },
+  {
+    name: 'an in-memory volume',
+    uses: () => 'in-memory volume scratch',
+    step: () => ({ volumes: [{ name: 'scratch', path: '/scratch' }] }),
+    volumes: () => [{ name: 'scratch', kind: 'temp', medium: 'memory', sizeLimit: 1024 ** 2, hostPath: '' }],
+    reached: (host) => mountAt(host, '/scratch'),
+    expected: () => ({
+      Type: 'tmpfs',
+      Target: '/scratch',
+      TmpfsOptions: { SizeBytes: 1024 ** 2, Mode: 0o700 },
+    }),
+  },
+  {
+    name: 'a host volume',
+    uses: () => `host volume ${hostDir.path}`,
+    step: () => ({ volumes: [{ name: 'host', path: '/host' }] }),
+    volumes: () => [hostVolume('host', hostDir.path)],
+    reached: (host) => mountAt(host, '/host'),
+    expected: () => ({ Type: 'bind', Source: hostDir.path, Target: '/host' }),
+  },
+  {
+    name: 'network_mode',
+    step: () => ({ networkMode: 'host' }),
+    reached: (host) => host.NetworkMode,
+    expected: () => 'host',
+  },
+  {
+    name: 'privileged',
+    step: () => ({ privileged: true }),
+    reached: (host) => host.Privileged,
+    expected: () => true,
+  },
+];
+
+/** A stage built directly, bypassing the pipeline engine's lint: one step per setting, named as in `names`. */
+function probeStage(settings: Setting[], names: (index: number) => string): PlanStage {
+  const base = stageFrom(
+    `kind: pipeline\nclone: {disable: true}\nsteps:\n- {name: probe, image: ${IMAGE}, commands: [true]}\n`,
+  );
+  const probe = base.steps.find((step) => step.name === 'probe')!;
+  const steps = settings.map((setting, index) => ({
+    ...probe,
+    ...setting.step(),
+    name: names(index),
+    dependsOn: index === 0 ? [] : [names(index - 1)],
+    // Privileged and device containers may fail to start on the test machine: that must not skip the others.
+    errorPolicy: 'ignore' as const,
+  }));
+  return { ...base, steps, volumes: settings.flatMap((setting) => setting.volumes?.() ?? []) };
+}
+
+describe('docker runner: each trusted-only setting, checked by the runner itself', () => {
+  // Nine containers one after another: a generous ceiling for a loaded machine.
+  it('passes every setting of the probes on to the engine for a trusted repository', async () => {
+    const { result, containers } = await inspecting.run(
+      probeStage(SETTINGS, (index) => `probe-${index}`),
+      { trusted: true },
+    );
+    expect(result.error).toBeNull();
+    const byStep = new Map(containers.map((info) => [info.Config.Labels['io.drone-gogs.step'], info]));
+    expect(byStep.size).toBe(SETTINGS.length);
+    SETTINGS.forEach((setting, index) => {
+      expect([setting.name, setting.reached(byStep.get(`probe-${index}`)!.HostConfig)]).toEqual([
+        setting.name,
+        setting.expected(),
+      ]);
+    });
+  }, 120_000);
+
+  it.each(SETTINGS)(
+    'refuses $name in a plan for an untrusted repository, creating no container',
+    async (setting) => {
+      const refused = await inspecting.run(
+        probeStage([setting], () => 'probe'),
+        { trusted: false },
+      );
+      expect(refused.result.outcome).toBe('error');
+      expect(refused.result.error).toBe(
+        `untrusted repository: step "probe" uses ${setting.uses?.() ?? setting.name} (allowed for trusted repositories only)`,
+      );
+      expect(refused.containers).toEqual([]);
+      expect(outcomes(refused.result)).toEqual({ probe: 'skipped' });
+    },
+  );
 });

@@ -14,9 +14,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { freePort } from './free-port.ts';
 import { BUSYBOX_IMAGE } from './images.ts';
 
 const run = promisify(execFile);
@@ -116,15 +116,6 @@ async function makeCertificates(dir: string): Promise<void> {
       `${name}.pem`,
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 export async function startTestEngine(options: { tls?: boolean } = {}): Promise<TestEngine> {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs, idempotently and without prompts:
 # Debian's git and docker.io (dockerd started in the background and waited for), busybox-static for the
-# locally built test images (no image registry is reachable here), and iproute2, util-linux and openssl for
-# the second test engine (its own network namespace, TLS certificates). Safe to run again: it only acts on
+# locally built test images (no image registry is reachable here), iproute2, util-linux and openssl for
+# the second test engine (its own network namespace, TLS certificates), and openssh-server (with the client
+# tools ssh-keygen, ssh-keyscan, ssh-agent) for the ssh:// engine tests, which start their own sshd on
+# loopback (test/support/sshd.ts; the system's ssh service is not used). Safe to run again: it only acts on
 # what is missing.
 set -euo pipefail
 # dockerd, ip and friends live in sbin, which a non-login shell may leave off PATH.
@@ -23,6 +25,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nsenter >/dev/null || missing+=(util-linux)
 command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/sbin/sshd ] && command -v ssh-keyscan >/dev/null || missing+=(openssh-server)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from Debian (apt-get)"
   export DEBIAN_FRONTEND=noninteractive

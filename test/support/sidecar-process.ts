@@ -14,12 +14,17 @@ export interface SidecarProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `drone-gogs serve` as its own process (the real CLI) and waits until it says where it listens. */
+/**
+ * Runs `drone-gogs serve` as its own process (the real CLI, or `launcher`: a Node and the script it runs, such
+ * as bin/drone-gogs.js) and waits until it says where it listens.
+ */
 export async function startSidecarProcess(options: {
   cwd: string;
   env?: Record<string, string>;
+  launcher?: { node: string; script: string };
 }): Promise<SidecarProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const { node, script } = options.launcher ?? { node: process.execPath, script: CLI };
+  const child = spawn(node, [script, 'serve'], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '',

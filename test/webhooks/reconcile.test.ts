@@ -119,6 +119,48 @@ describe('reconciliation', () => {
     ]);
   });
 
+  it('skips and reports branches whose name or head git would misread, and records the others', async () => {
+    t = await withFailingDeliveries({ DRONE_GOGS_RECONCILE_GRACE_SECONDS: '0' });
+    await t.cli('repo', 'enable', 'alice/app');
+    const push = await t.push('master', { v: '1' }, 'lost');
+    const commit = (id: string) => ({
+      id,
+      message: 'x\n',
+      url: '',
+      author: { name: 'A', email: 'a@example.com', username: 'alice' },
+      committer: { name: 'A', email: 'a@example.com', username: 'alice' },
+      timestamp: '2026-11-25T12:00:00Z',
+    });
+    const branches = [
+      { name: 'master', commit: commit(push.sha) },
+      { name: '--upload-pack=touch /tmp/x', commit: commit('b'.repeat(40)) },
+      { name: 'evil', commit: commit('--upload-pack=touch /tmp/x') },
+    ];
+    t.gogs.injectFault({
+      reply: {
+        status: 200,
+        body: JSON.stringify(branches),
+        headers: { 'Content-Type': 'application/json; charset=UTF-8' },
+      },
+      match: ({ path }) => path.endsWith('/branches'),
+    });
+    const result = await t.cli('hooks', 'reconcile');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      `checked 1 repositories; recorded 1 missed push(es)\n  alice/app master ${push.sha}\n`,
+    );
+    const reported = result.stderr.split('\n').filter((line) => line.startsWith('  alice/app: '));
+    expect(reported).toEqual([
+      '  alice/app: skipped branch "--upload-pack=touch /tmp/x" starts with "-"',
+      '  alice/app: skipped branch "evil": expected a full commit SHA (40 or 64 lowercase hex characters)',
+    ]);
+    expect((await deliveries()).map((delivery) => delivery.ref)).toEqual(['refs/heads/master']);
+    const repo = await t.sidecar.services.stores.repos.findByFullName('alice/app');
+    expect((await t.sidecar.services.stores.branchHeads.list(repo!.id)).map((head) => head.branch)).toEqual([
+      'master',
+    ]);
+  });
+
   it('reports a repository it cannot check, and goes on with the others', async () => {
     t = await startSidecarBesideGogs();
     await t.cli('repo', 'enable', 'alice/app');

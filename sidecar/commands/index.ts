@@ -1,0 +1,18 @@
+import type { DeclaredCommand } from './command-args.ts';
+
+export type { DeclaredCommand } from './command-args.ts';
+export type { Command, CommandIO } from './command-io.ts';
+
+/**
+ * Every `drone-gogs` command by the name typed after `drone-gogs`, loaded when it runs: `pipeline` and `exec`
+ * need neither the store nor the server.
+ */
+export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  migrate: async () => (await import('./migrate.ts')).migrateCommand,
+  repo: async () => (await import('./repo.ts')).repoCommand,
+  hooks: async () => (await import('./hooks.ts')).hooksCommand,
+  pipeline: async () => (await import('./pipeline.ts')).pipelineCommand,
+  exec: async () => (await import('./exec.ts')).execCommand,
+  engines: async () => (await import('./engines.ts')).enginesCommand,
+};

@@ -1,0 +1,78 @@
+import { eq, isNotNull, or, sql } from 'drizzle-orm';
+import {
+  AppError,
+  hookSecretPlace,
+  type Logger,
+  previousHookSecretPlace,
+  type SecretUpgrader,
+} from '../core/index.ts';
+import type { Database } from './open-database.ts';
+import { repos } from './schema.ts';
+
+const selectEncrypted = (from: Pick<Database, 'select'>) =>
+  from
+    .select({
+      id: repos.id,
+      gogsId: repos.gogsId,
+      fullName: repos.fullName,
+      hookSecret: repos.hookSecret,
+      previousHookSecret: repos.previousHookSecret,
+    })
+    .from(repos)
+    .where(or(isNotNull(repos.hookSecret), isNotNull(repos.previousHookSecret)));
+
+type EncryptedRow = Awaited<ReturnType<typeof selectEncrypted>>[number];
+
+/** Every encrypted column and the place its values are bound to. */
+const ENCRYPTED_COLUMNS = [
+  { column: 'hookSecret', place: (row: EncryptedRow) => hookSecretPlace(row.gogsId) },
+  { column: 'previousHookSecret', place: (row: EncryptedRow) => previousHookSecretPlace(row.gogsId) },
+] as const;
+
+const stale = (upgrader: SecretUpgrader, row: EncryptedRow) =>
+  ENCRYPTED_COLUMNS.filter(({ column }) => {
+    const stored = row[column];
+    return stored !== null && !upgrader.isCurrent(stored);
+  });
+
+/**
+ * Migrate's data step: re-encrypts every stored secret that is not in the current format (SQL migrations
+ * cannot), in one write transaction that rereads the rows, so several processes migrating at once upgrade
+ * each value once and never overwrite a newer one. Idempotent; when every value is current it only reads.
+ * A value that does not decrypt is left as it is, with a warning naming the repository. Returns how many
+ * values it upgraded.
+ */
+export async function upgradeStoredSecrets(
+  db: Database,
+  upgrader: SecretUpgrader,
+  logger: Logger,
+): Promise<number> {
+  const rows = await selectEncrypted(db);
+  if (!rows.some((row) => stale(upgrader, row).length > 0)) return 0;
+  return db.transaction(async (tx) => {
+    let upgraded = 0;
+    for (const row of await selectEncrypted(tx)) {
+      const change: Partial<Record<(typeof ENCRYPTED_COLUMNS)[number]['column'], string>> = {};
+      for (const { column, place } of stale(upgrader, row)) {
+        try {
+          change[column] = upgrader.upgrade(row[column] ?? '', place(row));
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          logger.warn(
+            `store: cannot upgrade ${place(row)}: ${error.message}; \`drone-gogs hooks rotate ${row.fullName}\` replaces it`,
+            { repo: row.fullName },
+          );
+        }
+      }
+      const count = Object.keys(change).length;
+      if (count === 0) continue;
+      await tx
+        .update(repos)
+        .set({ ...change, version: sql`${repos.version} + 1` })
+        .where(eq(repos.id, row.id));
+      upgraded += count;
+    }
+    if (upgraded > 0) logger.info(`store: re-encrypted ${upgraded} stored secret(s) in the current format`);
+    return upgraded;
+  });
+}
