@@ -8,6 +8,9 @@ export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'run the sidecar (webhooks, API, workers) until SIGINT or SIGTERM',
   async run(_input, io) {
+    // Listening for SIGINT/SIGTERM before anything starts: a signal during the start stops the sidecar once it
+    // is up, instead of killing it half-started (Node's default).
+    const interrupted = io.interrupted();
     const config = loadConfig(io.env, io.cwd);
     const logger = createLogger({ ...config.log, write: (line) => io.stderr(`${line}\n`) });
     const sidecar = await startSidecar(config, logger);
@@ -18,7 +21,6 @@ export const serveCommand = defineCommand({
         'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
       );
     }
-    const interrupted = io.interrupted();
     await new Promise<void>((resolve) => {
       if (interrupted.aborted) resolve();
       else interrupted.addEventListener('abort', () => resolve(), { once: true });
