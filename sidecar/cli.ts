@@ -1,6 +1,6 @@
 import { COMMANDS, type CommandIO } from './commands/index.ts';
 import { isAppError } from './core/index.ts';
-import { VERSION } from './main.ts';
+import { VERSION } from './version.ts';
 
 const USAGE = `drone-gogs ${VERSION}: CI for Gogs
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
@@ -9,6 +8,7 @@ import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } 
 import { createSecretCipher } from './secrets/index.ts';
 import { openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
+import { VERSION } from './version.ts';
 import {
   createDeliveryIntake,
   createHookRegistrar,
@@ -19,10 +19,6 @@ import {
   diagnoseHookUrl,
   gatherHookUrlFacts,
 } from './webhooks/index.ts';
-
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-).version;
 
 /**
  * The Docker engines of the configuration (DRONE_GOGS_DOCKER_HOST or DRONE_GOGS_ENGINES_FILE) with the step
