@@ -5,14 +5,11 @@ import {
   fileTooLarge,
   formatProblem,
   hasErrors,
-  lintPipelineFile,
   MAX_FILE_BYTES,
-  type ParsedFile,
-  parsePipelineFile,
-  planPipelines,
   renderPlanTree,
   summarizePlan,
 } from '../pipeline/index.ts';
+import { lintUnderDeadline, type PipelineSource, planUnderDeadline } from '../trigger/index.ts';
 import { type CommandInput, defineCommand, defineCommandGroup } from './command-args.ts';
 import type { CommandIO } from './command-io.ts';
 
@@ -46,7 +43,7 @@ const PLAN_DETAILS = `  --event EVENT           push, pull_request, tag, cron, c
   --json                  print JSON instead of a tree
 `;
 
-type Read = { ok: true; file: ParsedFile } | { ok: false; code: number };
+type Read = { ok: true; file: PipelineSource } | { ok: false; code: number };
 
 /** Reads at most one byte past the limit, so that a huge file or a device cannot exhaust memory. */
 async function readPipelineFile(name: string, io: CommandIO): Promise<Read> {
@@ -75,7 +72,7 @@ async function readPipelineFile(name: string, io: CommandIO): Promise<Read> {
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    return { ok: true, file: parsePipelineFile(buffer.subarray(0, length), { fileName: name }) };
+    return { ok: true, file: { source: buffer.subarray(0, length), fileName: name } };
   } finally {
     await handle.close();
   }
@@ -91,7 +88,8 @@ const lint = defineCommand({
   async run({ values, positionals: [name = ''] }, io) {
     const read = await readPipelineFile(name, io);
     if (!read.ok) return read.code;
-    const problems = lintPipelineFile(read.file, { trusted: values.trusted });
+    // Parsed and linted in a thread under a deadline, as a pushed file is: no file can hang the command.
+    const problems = await lintUnderDeadline(read.file, { trusted: values.trusted });
     for (const problem of problems) io.stdout(`${formatProblem(name, problem)}\n`);
     return hasErrors(problems) ? 1 : 0;
   },
@@ -120,7 +118,7 @@ async function plan(
     changedPaths: values.changed ?? null,
     trusted: values.trusted,
   });
-  const result = planPipelines(read.file, context);
+  const result = await planUnderDeadline(read.file, context);
   for (const problem of result.problems) {
     if (problem.severity === 'error') io.stderr(`${formatProblem(name, problem)}\n`);
   }

@@ -18,6 +18,7 @@ import {
 } from './environment.ts';
 import { orderSteps } from './graph.ts';
 import { expandImage, pullPolicy, sameImage } from './image.ts';
+import { type MatchBudget, unlimitedBudget } from './match-budget.ts';
 import { scriptSetup } from './script.ts';
 import { encodeSetting, pluginVariableName } from './settings-env.ts';
 import { createWorkspace } from './workspace.ts';
@@ -83,12 +84,12 @@ function dropEmpty(variables: Variables): Record<string, string> {
   return variables;
 }
 
-function isAutoPrivileged(step: Step, os: string, options: CompileOptions): boolean {
+function isAutoPrivileged(step: Step, os: string, options: CompileOptions, budget: MatchBudget): boolean {
   if (os === 'windows') return false;
   if (step.commands.length > 0 || step.command.length > 0 || step.entrypoint.length > 0) return false;
   if (step.volumes.length > 0) return false;
   if (PRIVILEGE_BLOCKING_VARIABLES.some((name) => step.environment.has(name))) return false;
-  return options.privilegedImages.some((image) => sameImage(image, step.image));
+  return options.privilegedImages.some((image) => sameImage(image, step.image, budget));
 }
 
 interface StepDraft {
@@ -108,6 +109,7 @@ export function compileStage(
   stage: StageInfo,
   decisions: StageDecisions,
   options: CompileOptions = DEFAULT_COMPILE_OPTIONS,
+  budget: MatchBudget = unlimitedBudget(),
 ): PlanStage {
   const workspace = createWorkspace(pipeline);
   const buildLayer = buildVariables(context);
@@ -156,9 +158,11 @@ export function compileStage(
   const drafts: StepDraft[] = [];
   if (!pipeline.clone.disable) drafts.push(cloneDraft(pipeline, workspace.full, options));
   for (const service of pipeline.services)
-    drafts.push(stepDraft(service, 'service', pipeline, context, workspace.full, declaredVolumes, options));
+    drafts.push(
+      stepDraft(service, 'service', pipeline, context, workspace.full, declaredVolumes, options, budget),
+    );
   for (const step of pipeline.steps)
-    drafts.push(stepDraft(step, 'step', pipeline, context, workspace.full, declaredVolumes, options));
+    drafts.push(stepDraft(step, 'step', pipeline, context, workspace.full, declaredVolumes, options, budget));
 
   const ordered = orderSteps(
     drafts.map((draft) => ({ name: draft.step.name, dependsOn: draft.declaredDependsOn })),
@@ -276,14 +280,15 @@ function stepDraft(
   workspaceFull: string,
   declaredVolumes: ReadonlyMap<string, PlanVolume>,
   options: CompileOptions,
+  budget: MatchBudget,
 ): StepDraft {
   const os = pipeline.platform.os;
   const step = emptyStep(source.name, role);
-  step.image = expandImage(source.image);
+  step.image = expandImage(source.image, budget);
   step.pull = pullPolicy(source.pull);
   step.detach = role === 'service' || source.detach;
   step.errorPolicy = errorPolicy(source.failure);
-  step.autoPrivileged = !source.privileged && isAutoPrivileged(source, os, options);
+  step.autoPrivileged = !source.privileged && isAutoPrivileged(source, os, options, budget);
   step.privileged = source.privileged || step.autoPrivileged;
   step.user = source.user;
   step.networkMode = source.networkMode;
@@ -297,7 +302,7 @@ function stepDraft(
   step.devices = source.devices
     .filter((device) => declaredVolumes.get(device.name)?.hostPath.startsWith('/dev/') === true)
     .map((device) => ({ ...device }));
-  step.runPolicy = stepRunPolicy(source.when, context).policy;
+  step.runPolicy = stepRunPolicy(source.when, context, budget).policy;
 
   const ownVariables: Variables = {};
   const secrets: SecretRef[] = [];

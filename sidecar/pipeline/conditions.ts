@@ -12,23 +12,35 @@ import type { BuildContext, RunPolicy } from '../core/index.ts';
 import type { Condition, ConditionKey, Conditions } from './document.ts';
 import { isEmptyCondition } from './document.ts';
 import { matchGlob } from './glob.ts';
+import { type MatchBudget, unlimitedBudget } from './match-budget.ts';
 
-/** Drone's Condition.Match: an exclude match rejects, an include match accepts, no include accepts everything. */
-export function conditionMatches(condition: Condition, value: string): boolean {
-  if (condition.exclude.some((pattern) => matchGlob(pattern, value))) return false;
-  if (condition.include.some((pattern) => matchGlob(pattern, value))) return true;
+/**
+ * Drone's Condition.Match: an exclude match rejects, an include match accepts, no include accepts everything.
+ * Every glob spends from `budget` (see match-budget.ts).
+ */
+export function conditionMatches(
+  condition: Condition,
+  value: string,
+  budget: MatchBudget = unlimitedBudget(),
+): boolean {
+  if (condition.exclude.some((pattern) => matchGlob(pattern, value, budget))) return false;
+  if (condition.include.some((pattern) => matchGlob(pattern, value, budget))) return true;
   return condition.include.length === 0;
 }
 
 /** `paths`: some changed file must pass the condition; unknown changes (null) or an empty condition match. */
-export function pathsMatch(condition: Condition, changedPaths: readonly string[] | null): boolean {
+export function pathsMatch(
+  condition: Condition,
+  changedPaths: readonly string[] | null,
+  budget: MatchBudget = unlimitedBudget(),
+): boolean {
   if (isEmptyCondition(condition) || changedPaths === null) return true;
-  return changedPaths.some((path) => conditionMatches(condition, path));
+  return changedPaths.some((path) => conditionMatches(condition, path, budget));
 }
 
 export interface ConditionCheck {
   name: string;
-  check: (conditions: Conditions, context: BuildContext) => string | undefined;
+  check: (conditions: Conditions, context: BuildContext, budget: MatchBudget) => string | undefined;
 }
 
 function valueCheck(
@@ -38,8 +50,8 @@ function valueCheck(
 ): ConditionCheck {
   return {
     name: key,
-    check: (conditions, context) =>
-      conditionMatches(conditions[key], value(context))
+    check: (conditions, context, budget) =>
+      conditionMatches(conditions[key], value(context), budget)
         ? undefined
         : `does not match ${label} "${value(context)}"`,
   };
@@ -55,8 +67,8 @@ const cronCheck = valueCheck('cron', (c) => c.cron, 'cron job');
 const instanceCheck = valueCheck('instance', (c) => c.system.host, 'instance');
 const pathsCheck: ConditionCheck = {
   name: 'paths',
-  check: (conditions, context) =>
-    pathsMatch(conditions.paths, context.changedPaths) ? undefined : 'no changed file matches paths',
+  check: (conditions, context, budget) =>
+    pathsMatch(conditions.paths, context.changedPaths, budget) ? undefined : 'no changed file matches paths',
 };
 
 /** The server's order for `trigger` (drone trigger.go); `instance` is not evaluated there. */
@@ -89,9 +101,10 @@ export function firstMismatch(
   checks: readonly ConditionCheck[],
   conditions: Conditions,
   context: BuildContext,
+  budget: MatchBudget = unlimitedBudget(),
 ): string | undefined {
   for (const { name, check } of checks) {
-    const reason = check(conditions, context);
+    const reason = check(conditions, context, budget);
     if (reason !== undefined) return `${name}: ${reason}`;
   }
   return undefined;
@@ -104,23 +117,27 @@ export function firstMismatch(
 export function stepRunPolicy(
   when: Conditions,
   context: BuildContext,
+  budget: MatchBudget = unlimitedBudget(),
 ): { policy: RunPolicy; reason?: string } {
-  const mismatch = firstMismatch(WHEN_CHECKS, when, context);
+  const mismatch = firstMismatch(WHEN_CHECKS, when, context, budget);
   if (mismatch !== undefined) return { policy: 'never', reason: mismatch };
-  return { policy: statusRunPolicy(when.status) };
+  return { policy: statusRunPolicy(when.status, budget) };
 }
 
-export function statusRunPolicy(status: Condition): RunPolicy {
+export function statusRunPolicy(status: Condition, budget: MatchBudget = unlimitedBudget()): RunPolicy {
   if (isEmptyCondition(status)) return 'on-success';
-  const onFailure = conditionMatches(status, 'failure');
-  if (onFailure && conditionMatches(status, 'success')) return 'always';
+  const onFailure = conditionMatches(status, 'failure', budget);
+  if (onFailure && conditionMatches(status, 'success', budget)) return 'always';
   return onFailure ? 'on-failure' : 'on-success';
 }
 
 /** A pipeline's on_success/on_failure (drone trigger.go): on_failure is false unless `status` is given. */
-export function pipelineStatusFlags(status: Condition): { onSuccess: boolean; onFailure: boolean } {
+export function pipelineStatusFlags(
+  status: Condition,
+  budget: MatchBudget = unlimitedBudget(),
+): { onSuccess: boolean; onFailure: boolean } {
   return {
-    onSuccess: conditionMatches(status, 'success'),
-    onFailure: isEmptyCondition(status) ? false : conditionMatches(status, 'failure'),
+    onSuccess: conditionMatches(status, 'success', budget),
+    onFailure: isEmptyCondition(status) ? false : conditionMatches(status, 'failure', budget),
   };
 }

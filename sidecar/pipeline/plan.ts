@@ -7,10 +7,18 @@
 import type { BuildContext, FileSecret, Plan, PlanStage } from '../core/index.ts';
 import { type CompileOptions, compileStage, DEFAULT_COMPILE_OPTIONS } from './compile.ts';
 import { firstMismatch, pipelineStatusFlags, stepRunPolicy, TRIGGER_CHECKS } from './conditions.ts';
+import { boundedContext, contextLimitProblem } from './context-limits.ts';
 import { isDockerType, isPipeline, type ParsedDocument, type Pipeline, stageName } from './document.ts';
 import { type StageInfo, substitutionLookup } from './environment.ts';
 import { effectiveDependencies, findCycle, type PipelineVertex } from './graph.ts';
 import { lintDocument, lintPipelineFile } from './lint.ts';
+import {
+  createMatchBudget,
+  MATCH_STEP_LIMIT,
+  type MatchBudget,
+  MatchBudgetExceeded,
+  PLANNING_TOO_LONG,
+} from './match-budget.ts';
 import { type ParsedFile, parseSourceDocument } from './parse.ts';
 import type { Problem } from './problems.ts';
 import { splitDocuments } from './source-text.ts';
@@ -22,6 +30,8 @@ export interface PlanOptions {
   /** False when the repository is protected and the signature did not verify: every stage starts blocked. */
   signatureVerified?: boolean;
   compile?: CompileOptions;
+  /** Matching steps the whole plan may spend (see match-budget.ts); defaults to {@link MATCH_STEP_LIMIT}. */
+  matchStepLimit?: number;
 }
 
 export interface PipelineOutcome {
@@ -85,6 +95,7 @@ interface PipelineEntry {
 class SubstitutedFile {
   readonly #file: ParsedFile;
   readonly #trusted: boolean;
+  readonly #budget: MatchBudget;
   readonly #template: Template | null;
   readonly #templateError: string | null;
   readonly #byValues = new Map<
@@ -93,9 +104,10 @@ class SubstitutedFile {
   >();
   readonly #parsedDocuments = new Map<string, { document: ParsedDocument; problems: Problem[] }>();
 
-  constructor(file: ParsedFile, trusted: boolean) {
+  constructor(file: ParsedFile, trusted: boolean, budget: MatchBudget) {
     this.#file = file;
     this.#trusted = trusted;
+    this.#budget = budget;
     const parsed = parseTemplate(file.text);
     this.#template = parsed.ok ? parsed.template : null;
     this.#templateError = parsed.ok ? null : `cannot emulate bash substitution: ${parsed.error}`;
@@ -130,7 +142,7 @@ class SubstitutedFile {
     const key = JSON.stringify(Object.values(values));
     const cached = this.#byValues.get(key);
     if (cached !== undefined) return cached;
-    const substituted = template.evaluate(values);
+    const substituted = template.evaluate(values, this.#budget);
     let result: { documents: ParsedDocument[]; problems: Problem[] } | { error: string };
     if (!substituted.ok) result = { error: `cannot emulate bash substitution: ${substituted.error}` };
     else {
@@ -167,10 +179,47 @@ class SubstitutedFile {
   }
 }
 
+/** One problem instead of a plan: the context is over a cap, or matching ran out of budget. */
+function refusedPlan(rule: string, message: string): PipelinePlan {
+  return {
+    plan: { stages: [], fileSecrets: [] },
+    pipelines: [],
+    ignored: [],
+    problems: [{ severity: 'error', rule, message, line: 1, col: 1 }],
+    error: message,
+  };
+}
+
+/** The plan of a file whose planning ran out of steps or, in a worker, out of time: one problem, no stages. */
+export function planningTooLong(): PipelinePlan {
+  return refusedPlan('planning-too-long', PLANNING_TOO_LONG);
+}
+
+/**
+ * What the file runs for this build. Pure and bounded: a context over the caps of context-limits.ts, or
+ * conditions that spend more than the budget of matching steps, give one problem and no plan.
+ */
 export function planPipelines(
   file: ParsedFile,
   context: BuildContext,
   options: PlanOptions = {},
+): PipelinePlan {
+  const tooLong = contextLimitProblem(context);
+  if (tooLong !== null) return refusedPlan('context-too-long', tooLong);
+  const budget = createMatchBudget(options.matchStepLimit ?? MATCH_STEP_LIMIT);
+  try {
+    return planWithin(file, boundedContext(context), options, budget);
+  } catch (error) {
+    if (error instanceof MatchBudgetExceeded) return planningTooLong();
+    throw error;
+  }
+}
+
+function planWithin(
+  file: ParsedFile,
+  context: BuildContext,
+  options: PlanOptions,
+  budget: MatchBudget,
 ): PipelinePlan {
   const trusted = options.trusted ?? context.repo.trusted;
   const problems = lintPipelineFile(file, { trusted });
@@ -202,7 +251,7 @@ export function planPipelines(
 
   const mismatches = entries.map(({ pipeline }) =>
     isDockerType(pipeline)
-      ? (firstMismatch(TRIGGER_CHECKS, pipeline.trigger, context) ?? null)
+      ? (firstMismatch(TRIGGER_CHECKS, pipeline.trigger, context, budget) ?? null)
       : 'not a docker pipeline',
   );
   const vertices: PipelineVertex[] = entries.map(({ pipeline }, index) => ({
@@ -212,7 +261,7 @@ export function planPipelines(
   }));
   if (findCycle(vertices) !== null) return empty('dependency cycle detected in pipeline');
 
-  const substituted = new SubstitutedFile(file, trusted);
+  const substituted = new SubstitutedFile(file, trusted, budget);
   const compileOptions = options.compile ?? DEFAULT_COMPILE_OPTIONS;
   const pipelines: PipelineOutcome[] = [];
   let stageNumber = 0;
@@ -221,7 +270,7 @@ export function planPipelines(
     const skipReason = mismatches[index] ?? null;
     const runs = skipReason === null;
     const dependsOn = effectiveDependencies(vertices, pipeline.name);
-    const flags = pipelineStatusFlags(pipeline.trigger.status);
+    const flags = pipelineStatusFlags(pipeline.trigger.status, budget);
     const info: StageInfo = {
       name: stageName(pipeline),
       number: runs ? ++stageNumber : 0,
@@ -252,7 +301,7 @@ export function planPipelines(
     );
     const resolved = substituted.pipeline(info.name, substitutionLookup(context, info));
     const source = 'error' in resolved ? pipeline : resolved.entry.pipeline;
-    const stage = compileStage(source, context, info, decisions, compileOptions);
+    const stage = compileStage(source, context, info, decisions, compileOptions, budget);
     const substitutionErrors =
       'error' in resolved ? [] : resolved.problems.filter((problem) => problem.severity === 'error');
     const firstError = stageProblems[0] ?? substitutionErrors[0];
@@ -262,7 +311,7 @@ export function planPipelines(
     const declared = new Map([...source.services, ...source.steps].map((step) => [step.name, step]));
     for (const step of stage.steps) {
       const when = step.runPolicy === 'never' ? declared.get(step.name)?.when : undefined;
-      const reason = when === undefined ? undefined : stepRunPolicy(when, context).reason;
+      const reason = when === undefined ? undefined : stepRunPolicy(when, context, budget).reason;
       if (reason !== undefined) excluded.set(step.name, reason);
     }
     pipelines.push({ name: info.name, runs, skipReason, stage, pipeline: source, excluded });

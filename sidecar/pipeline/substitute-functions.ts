@@ -4,17 +4,27 @@
  * `*` and `?` also match `/`.
  */
 
+import { type MatchBudget, spend, unlimitedBudget } from './match-budget.ts';
+
 /** Where Go would panic (a substring with a negative length, say): the stage fails instead. */
 export class SubstitutionPanic extends Error {}
 
-type SubstitutionFunction = (value: string, args: string[]) => string;
+type SubstitutionFunction = (value: string, args: string[], budget: MatchBudget) => string;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** envsubst's lookupFunc: unknown names (and the unsupported `-`, `+`, `:?`, `:+`) behave as a default. */
-export function applySubstitutionFunction(name: string, value: string, args: string[]): string {
-  return functionFor(name, args.length)(value, args);
+/**
+ * envsubst's lookupFunc: unknown names (and the unsupported `-`, `+`, `:?`, `:+`) behave as a default. Pattern
+ * matching and the text replacements produce spend from `budget`.
+ */
+export function applySubstitutionFunction(
+  name: string,
+  value: string,
+  args: string[],
+  budget: MatchBudget = unlimitedBudget(),
+): string {
+  return functionFor(name, args.length)(value, args, budget);
 }
 
 function functionFor(name: string, argCount: number): SubstitutionFunction {
@@ -38,8 +48,10 @@ function functionFor(name: string, argCount: number): SubstitutionFunction {
     case ':':
       return substring;
     case '/#':
-      return (s, args) =>
-        args.length === 2 && s.startsWith(args[0] ?? '') ? goReplace(s, args[0] ?? '', args[1] ?? '', 1) : s;
+      return (s, args, budget) =>
+        args.length === 2 && s.startsWith(args[0] ?? '')
+          ? goReplace(s, args[0] ?? '', args[1] ?? '', 1, budget)
+          : s;
     case '/%':
       return (s, args) => {
         const [pattern = '', replacement = ''] = args;
@@ -48,9 +60,11 @@ function functionFor(name: string, argCount: number): SubstitutionFunction {
           : s;
       };
     case '/':
-      return (s, args) => (args.length === 0 ? s : goReplace(s, args[0] ?? '', args[1] ?? '', 1));
+      return (s, args, budget) =>
+        args.length === 0 ? s : goReplace(s, args[0] ?? '', args[1] ?? '', 1, budget);
     case '//':
-      return (s, args) => (args.length === 0 ? s : goReplace(s, args[0] ?? '', args[1] ?? '', -1));
+      return (s, args, budget) =>
+        args.length === 0 ? s : goReplace(s, args[0] ?? '', args[1] ?? '', -1, budget);
     default:
       return (s, args) => (s === '' && args.length > 0 ? args.join('') : s);
   }
@@ -62,9 +76,10 @@ function mapFirstRune(s: string, map: (char: string) => string): string {
   return map(first) + s.slice(first.length);
 }
 
-/** Go's strings.Replace: an empty `old` inserts before every rune and at the end. */
-function goReplace(s: string, old: string, replacement: string, count: number): string {
+/** Go's strings.Replace: an empty `old` inserts before every rune and at the end. Spends what it writes. */
+function goReplace(s: string, old: string, replacement: string, count: number, budget: MatchBudget): string {
   if (old === replacement || count === 0) return s;
+  spend(budget, s.length);
   let out = '';
   let done = 0;
   let index = 0;
@@ -72,17 +87,22 @@ function goReplace(s: string, old: string, replacement: string, count: number): 
     const runes = Array.from(s);
     for (const [position, rune] of runes.entries()) {
       if (count < 0 || done < count) {
+        spend(budget, replacement.length);
         out += replacement;
         done++;
       }
       out += rune;
-      if (position === runes.length - 1 && (count < 0 || done < count)) out += replacement;
+      if (position === runes.length - 1 && (count < 0 || done < count)) {
+        spend(budget, replacement.length);
+        out += replacement;
+      }
     }
     return runes.length === 0 ? replacement : out;
   }
   for (;;) {
     const found = s.indexOf(old, index);
     if (found === -1 || (count >= 0 && done >= count)) break;
+    spend(budget, replacement.length + 1);
     out += s.slice(index, found) + replacement;
     index = found + old.length;
     done++;
@@ -113,38 +133,38 @@ function substring(s: string, args: string[]): string {
   return decoder.decode(bytes.subarray(position, position + length));
 }
 
-function trimShortestPrefix(s: string, args: string[]): string {
-  return args.length === 0 ? s : trimShortest(s, args[0] ?? '');
+function trimShortestPrefix(s: string, args: string[], budget: MatchBudget): string {
+  return args.length === 0 ? s : trimShortest(s, args[0] ?? '', budget);
 }
 
-function trimLongestPrefix(s: string, args: string[]): string {
-  return args.length === 0 ? s : trimLongest(s, args[0] ?? '');
+function trimLongestPrefix(s: string, args: string[], budget: MatchBudget): string {
+  return args.length === 0 ? s : trimLongest(s, args[0] ?? '', budget);
 }
 
-function trimShortestSuffix(s: string, args: string[]): string {
-  return args.length === 0 ? s : reverse(trimShortest(reverse(s), reverse(args[0] ?? '')));
+function trimShortestSuffix(s: string, args: string[], budget: MatchBudget): string {
+  return args.length === 0 ? s : reverse(trimShortest(reverse(s), reverse(args[0] ?? ''), budget));
 }
 
-function trimLongestSuffix(s: string, args: string[]): string {
-  return args.length === 0 ? s : reverse(trimLongest(reverse(s), reverse(args[0] ?? '')));
+function trimLongestSuffix(s: string, args: string[], budget: MatchBudget): string {
+  return args.length === 0 ? s : reverse(trimLongest(reverse(s), reverse(args[0] ?? ''), budget));
 }
 
 /** Drops the shortest non-empty prefix matching `pattern` (tries every prefix, keeps the last match). */
-function trimShortest(s: string, pattern: string): string {
+function trimShortest(s: string, pattern: string, budget: MatchBudget): string {
   let shortest = '';
   for (let cut = 0; cut < s.length; cut++) {
     const prefix = s.slice(0, s.length - cut);
-    const matched = pathMatch(pattern, prefix);
+    const matched = pathMatch(pattern, prefix, budget);
     if (matched === null) return s;
     if (matched) shortest = prefix;
   }
   return shortest === '' ? s : s.slice(shortest.length);
 }
 
-function trimLongest(s: string, pattern: string): string {
+function trimLongest(s: string, pattern: string, budget: MatchBudget): string {
   for (let cut = 0; cut < s.length; cut++) {
     const prefix = s.slice(0, s.length - cut);
-    const matched = pathMatch(pattern, prefix);
+    const matched = pathMatch(pattern, prefix, budget);
     if (matched === null) return s;
     if (matched) return s.slice(prefix.length);
   }
@@ -157,15 +177,21 @@ function reverse(s: string): string {
 
 /**
  * envsubst's path.Match: Go's path.Match with the `/` special cases removed. Null for a malformed pattern.
- * Works on UTF-16 code units, which equals Go's bytes for the ASCII patterns used in practice.
+ * Works on UTF-16 code units, which equals Go's bytes for the ASCII patterns used in practice. Go's own
+ * algorithm: the retries after a star make it O(pattern × name) per call, each rune tried spent from `budget`.
  */
-export function pathMatch(pattern: string, name: string): boolean | null {
+export function pathMatch(
+  pattern: string,
+  name: string,
+  budget: MatchBudget = unlimitedBudget(),
+): boolean | null {
   let rest = pattern;
   let text = name;
   outer: while (rest.length > 0) {
     const { star, chunk, remaining } = scanChunk(rest);
     rest = remaining;
     if (star && chunk === '') return true;
+    spend(budget, chunk.length + 1);
     const here = matchChunk(chunk, text);
     if (here.ok && (here.rest.length === 0 || rest.length > 0)) {
       text = here.rest;
@@ -174,6 +200,7 @@ export function pathMatch(pattern: string, name: string): boolean | null {
     if (here.bad) return null;
     if (star) {
       for (let skip = 0; skip < text.length; skip++) {
+        spend(budget, chunk.length + 1);
         const attempt = matchChunk(chunk, text.slice(skip + 1));
         if (attempt.ok) {
           if (rest.length === 0 && attempt.rest.length > 0) continue;

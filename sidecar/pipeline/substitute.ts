@@ -5,6 +5,7 @@
  * in a plain YAML value reaches the shell as `\/`). Undefined variables are ''. A syntax error fails the stage.
  */
 import { goQuote } from './go-quote.ts';
+import { type MatchBudget, spend, unlimitedBudget } from './match-budget.ts';
 import { applySubstitutionFunction, SubstitutionPanic } from './substitute-functions.ts';
 
 export type SubstitutionResult = { ok: true; text: string } | { ok: false; error: string; offset: number };
@@ -334,10 +335,12 @@ class TemplateParser {
   }
 }
 
-function evaluate(node: TemplateNode, lookup: (name: string) => string): string {
+function evaluate(node: TemplateNode, lookup: (name: string) => string, budget: MatchBudget): string {
   if (node.type === 'text') return node.value;
-  const args = node.args.map((arg) => evaluate(arg, lookup));
-  return applySubstitutionFunction(node.name, lookup(node.param), args);
+  const args = node.args.map((arg) => evaluate(arg, lookup, budget));
+  const value = lookup(node.param);
+  spend(budget, value.length + 1);
+  return applySubstitutionFunction(node.name, value, args, budget);
 }
 
 function collectVariables(node: TemplateNode, into: Set<string>): void {
@@ -350,7 +353,8 @@ function collectVariables(node: TemplateNode, into: Set<string>): void {
 export interface Template {
   /** Names the template reads. */
   variables: ReadonlySet<string>;
-  evaluate(variables: Readonly<Record<string, string>>): SubstitutionResult;
+  /** Pattern matches (`#`, `%`) and replacements spend from `budget`, which throws past its limit. */
+  evaluate(variables: Readonly<Record<string, string>>, budget?: MatchBudget): SubstitutionResult;
 }
 
 export type TemplateResult = { ok: true; template: Template } | { ok: false; error: string; offset: number };
@@ -372,13 +376,13 @@ export function parseTemplate(text: string): TemplateResult {
     ok: true,
     template: {
       variables,
-      evaluate: (values) => {
+      evaluate: (values, budget = unlimitedBudget()) => {
         const lookup = (name: string) => {
           const value = Object.hasOwn(values, name) ? (values[name] ?? '') : '';
           return value.includes('\n') ? goQuote(value) : value;
         };
         try {
-          return { ok: true, text: nodes.map((node) => evaluate(node, lookup)).join('') };
+          return { ok: true, text: nodes.map((node) => evaluate(node, lookup, budget)).join('') };
         } catch (error) {
           if (error instanceof SubstitutionPanic) return { ok: false, error: error.message, offset: 0 };
           throw error;

@@ -1,7 +1,8 @@
 /**
  * `node test/bench/pipeline.ts`: the pipeline engine against the YAML parser it is built on, measured in the same
  * run. Goals: parse + lint + plan of the whole corpus at most 3x parsing it with `yaml` alone; a generated
- * 1,000-step file planned in under 100 ms. Medians after warm-up; ratios are what to compare across machines.
+ * 1,000-step file planned in under 100 ms. Also shown: what the worst conditions a push can ask for cost before
+ * the budget of matching steps stops them. Medians after warm-up; ratios are what to compare across machines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -78,11 +79,25 @@ const largeYaml = () => {
   for (const document of parseAllDocuments(large)) document.toJS();
 };
 
+/** Conditions that spend the whole budget of matching steps against a 4 KB branch: the worst a push can ask. */
+const hostile = parsePipelineFile(
+  `kind: pipeline\nname: hostile\ntrigger:\n  branch:\n${Array(8)
+    .fill(`  - '${'*a'.repeat(127)}*b'`)
+    .join('\n')}\nsteps:\n- {name: a, image: alpine}\n`,
+  { fileName: 'hostile.yml' },
+);
+const hostileContext = createBuildContext({ event: 'push', branch: 'a'.repeat(4096), now: 1_700_000_000 });
+const hostilePlan = () => {
+  if (planPipelines(hostile, hostileContext).problems[0]?.rule !== 'planning-too-long')
+    throw new Error('the hostile file did not run out of budget');
+};
+
 const bytes = corpus.reduce((sum, { text }) => sum + text.length, 0);
 const parseMs = measure(yamlOnly);
 const engineMs = measure(engine);
 const largeYamlMs = measure(largeYaml, { warmup: 5, iterations: 21 });
 const largeMs = measure(largePlan, { warmup: 5, iterations: 21 });
+const hostileMs = measure(hostilePlan, { warmup: 1, iterations: 5 });
 const ratio = engineMs / parseMs;
 
 console.log(`corpus: ${corpus.length} files, ${(bytes / 1024).toFixed(0)} KiB`);
@@ -94,4 +109,7 @@ console.log(
 );
 console.log(
   `1,000-step file, parse + plan: ${largeMs.toFixed(1)} ms (goal < 100 ms) ${largeMs < 100 ? 'ok' : 'OVER'}`,
+);
+console.log(
+  `hostile conditions on a 4 KB branch, until the matching budget runs out: ${hostileMs.toFixed(0)} ms`,
 );

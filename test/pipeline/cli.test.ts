@@ -164,6 +164,19 @@ describe('pipeline plan', () => {
     );
   });
 
+  it('answers conditions that would take too long with the one problem, not a hang', async () => {
+    const patterns = Array(8)
+      .fill(`  - '${'*a'.repeat(127)}*b'`)
+      .join('\n');
+    await writeFile(
+      join(directory.path, 'slow.yml'),
+      `kind: pipeline\nname: default\ntrigger:\n  branch:\n${patterns}\nsteps:\n- {name: a, image: alpine}\n`,
+    );
+    const result = await pipeline(['plan', 'slow.yml', '--event', 'push', '--branch', 'a'.repeat(4096)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('slow.yml:1:1: error: planning took too long; simplify the conditions\n');
+  });
+
   it('needs --event and --branch, and an OWNER/NAME repository', async () => {
     expect((await pipeline(['plan', 'clean.yml', '--event', 'push'])).code).toBe(2);
     expect(

@@ -1,0 +1,14 @@
+/**
+ * trigger/: stored deliveries into builds (the issue that connects pushes to the planner fills this in). So far:
+ * planning a pushed file in a thread under a deadline, which the CLI's `pipeline plan` and `lint` use too.
+ *
+ *   const result = await planUnderDeadline({ source: bytes, fileName: '.drone.yml' }, context);
+ */
+export {
+  type DeadlineOptions,
+  lintUnderDeadline,
+  type PipelineSource,
+  PLAN_DEADLINE_MS,
+  planUnderDeadline,
+  spawnPlanThread,
+} from './plan-under-deadline.ts';
