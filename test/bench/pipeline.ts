@@ -1,6 +1,6 @@
 /**
  * `node test/bench/pipeline.ts`: the pipeline engine against the YAML parser it is built on, measured in the same
- * run. Goals: parse + lint + plan of the whole corpus at most 3x parsing it with `yaml` alone; a generated
+ * run. Goals: parse + lint + plan of the whole corpus at most 1.5x parsing it with `yaml` alone; a generated
  * 1,000-step file planned in under 100 ms. Also shown: what the worst conditions a push can ask for cost before
  * the budget of matching steps stops them. Medians after warm-up; ratios are what to compare across machines.
  */
@@ -92,18 +92,41 @@ const hostilePlan = () => {
     throw new Error('the hostile file did not run out of budget');
 };
 
+/**
+ * The baseline and the engine in alternating rounds, so that both see the same machine (a loaded two-core box
+ * swings single measurements by half): the medians of each and of the per-round ratios.
+ */
+function interleaved(rounds = 41, warmup = 10): { parseMs: number; engineMs: number; ratio: number } {
+  const parses: number[] = [];
+  const engines: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < warmup + rounds; round++) {
+    let start = performance.now();
+    yamlOnly();
+    const parse = performance.now() - start;
+    start = performance.now();
+    engine();
+    const planned = performance.now() - start;
+    if (round < warmup) continue;
+    parses.push(parse);
+    engines.push(planned);
+    ratios.push(planned / parse);
+  }
+  return { parseMs: median(parses), engineMs: median(engines), ratio: median(ratios) };
+}
+
 const bytes = corpus.reduce((sum, { text }) => sum + text.length, 0);
-const parseMs = measure(yamlOnly);
-const engineMs = measure(engine);
+const { parseMs, engineMs, ratio } = interleaved();
 const largeYamlMs = measure(largeYaml, { warmup: 5, iterations: 21 });
 const largeMs = measure(largePlan, { warmup: 5, iterations: 21 });
 const hostileMs = measure(hostilePlan, { warmup: 1, iterations: 5 });
-const ratio = engineMs / parseMs;
 
 console.log(`corpus: ${corpus.length} files, ${(bytes / 1024).toFixed(0)} KiB`);
 console.log(`yaml parse only (parseAllDocuments + toJS): ${parseMs.toFixed(1)} ms`);
 console.log(`parse + lint + plan (push to master):       ${engineMs.toFixed(1)} ms`);
-console.log(`ratio: ${ratio.toFixed(2)}x (goal <= 3x) ${ratio <= 3 ? 'ok' : 'OVER'}`);
+console.log(
+  `ratio (median of alternating rounds): ${ratio.toFixed(2)}x (goal <= 1.5x) ${ratio <= 1.5 ? 'ok' : 'OVER'}`,
+);
 console.log(
   `1,000-step file (${(large.length / 1024).toFixed(0)} KiB): yaml parse only ${largeYamlMs.toFixed(1)} ms`,
 );
