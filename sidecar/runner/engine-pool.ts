@@ -16,6 +16,7 @@ import type {
   StageResult,
   StageRun,
 } from '../core/index.ts';
+import { isAppError } from '../core/index.ts';
 import { connectDocker, type DockerAccess } from './docker-connection.ts';
 import { engineMessage } from './docker-errors.ts';
 import { createDockerRunner, runDockerStage } from './docker-runner.ts';
@@ -204,6 +205,8 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
   function check(slot: Slot): Promise<string | null> {
     slot.checking ??= (async () => {
       let failure: string | null = null;
+      // A refused host key says itself how to pin the key; "check that dockerd runs" would mislead.
+      let hint = deps.fixHint;
       try {
         await withTimeout(slot.docker.ping(), options.pingTimeoutMs);
         if (slot.platform === null) {
@@ -212,10 +215,11 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
         }
       } catch (error) {
         failure = messageOf(error);
+        if (isAppError(error, 'SSH_HOST_KEY_UNKNOWN')) hint = undefined;
       }
       slot.checking = null;
       if (failure === null) markUp(slot);
-      else markDown(slot, failure);
+      else markDown(slot, failure, hint);
       schedule(slot);
       dispatch();
       return failure;
@@ -243,14 +247,14 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
     }
   }
 
-  function markDown(slot: Slot, failure: string): void {
+  function markDown(slot: Slot, failure: string, fix: string | undefined): void {
     if (slot.up !== false) {
       slot.outages++;
       slot.lost.abort(`Docker engine "${slot.name}" does not answer: ${failure}`);
       logger.warn('runner: Docker engine does not answer; no new stages go there', {
         engine: slot.name,
         error: failure,
-        ...(deps.fixHint === undefined ? {} : { fix: deps.fixHint }),
+        ...(fix === undefined ? {} : { fix }),
       });
     }
     slot.up = false;
