@@ -40,56 +40,67 @@ export function createMasker(secretValues: Iterable<string>): Masker {
   const pattern = new RegExp(forms.map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   const prefixes = createPrefixAutomaton(forms);
 
-  /** `text` with the union of all occurrences inside [0, end) masked; occurrences reaching past `end` are kept whole. */
-  function masked(text: string, until: number): { text: string; end: number } {
+  /**
+   * `text` up to `until` with the union of all occurrences that start before `until` masked. `covered`: the first
+   * characters of `text` already lie under a mask written out before (a run of occurrences reaching past the end
+   * of the previous piece), so they are not written again and an occurrence touching them joins that mask.
+   * Returns how many characters past `until` the last mask covers: the next piece starts at `until` with those
+   * as its `covered`. So a stream never holds more than the longest form, however long a run of occurrences is.
+   */
+  function masked(text: string, until: number, covered = 0): { text: string; covered: number } {
     let out = '';
     let emitted = 0;
-    let runStart = -1;
-    let runEnd = -1;
-    let end = until;
+    let runStart = covered > 0 ? 0 : -1;
+    let runEnd = covered > 0 ? covered : -1;
+    let runWritten = covered > 0;
+    const close = () => {
+      out += text.slice(emitted, runStart) + (runWritten ? '' : MASK);
+      emitted = runEnd;
+    };
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
       const start = match.index;
       const stop = start + match[0].length;
       // Every start is visited (overlapping occurrences), not only those after the previous occurrence.
       pattern.lastIndex = start + 1;
-      if (start >= end) break;
-      if (start <= runEnd) runEnd = Math.max(runEnd, stop);
+      if (start >= until) break;
+      if (runStart >= 0 && start <= runEnd) runEnd = Math.max(runEnd, stop);
       else {
-        if (runStart >= 0) {
-          out += text.slice(emitted, runStart) + MASK;
-          emitted = runEnd;
-        }
+        if (runStart >= 0) close();
         runStart = start;
         runEnd = stop;
+        runWritten = false;
       }
     }
-    if (runStart >= 0) {
-      if (runEnd > end) end = runStart;
-      else {
-        out += text.slice(emitted, runStart) + MASK;
-        emitted = runEnd;
-      }
-    }
-    return { text: out + text.slice(emitted, Math.max(emitted, end)), end: Math.max(emitted, end) };
+    if (runStart >= 0) close();
+    return {
+      text: out + text.slice(emitted, Math.max(emitted, until)),
+      covered: Math.max(0, emitted - until),
+    };
   }
 
   return {
     mask: (text) => masked(text, text.length).text,
     stream() {
       let held = '';
+      let covered = 0;
       return {
         push(text) {
           const data = held + text;
-          const result = masked(data, data.length - prefixes.heldLength(data));
-          held = data.slice(result.end);
+          const until = data.length - prefixes.heldLength(data);
+          const result = masked(data, until, covered);
+          held = data.slice(until);
+          covered = result.covered;
           return result.text;
         },
         end() {
           const data = held;
+          const until = data.length - prefixes.heldLength(data);
+          const result = masked(data, until, covered);
           held = '';
-          const result = masked(data, data.length - prefixes.heldLength(data));
-          return result.end < data.length ? result.text + MASK : result.text;
+          covered = 0;
+          // A held-back tail could start a secret: it is masked, as part of the last mask when it touches it.
+          return until < data.length && result.covered === 0 ? result.text + MASK : result.text;
         },
       };
     },

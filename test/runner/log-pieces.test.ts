@@ -88,12 +88,24 @@ describe('masker', () => {
     const stream = createMasker(['SECRET', 'ETC1']).stream();
     expect(stream.push('one SEC')).toBe('one ');
     expect(stream.push('RET two SECR')).toBe('****** two ');
-    expect(stream.push('ET')).toBe('');
-    expect(stream.push(' three SE')).toBe('****** three ');
+    // SECRET is whole, but ET could start ETC1: the mask is written now and reaches into what is held.
+    expect(stream.push('ET')).toBe('******');
+    expect(stream.push(' three SE')).toBe(' three ');
     expect(stream.end()).toBe('******');
     const plain = createMasker(['SECRET']).stream();
     expect(plain.push('no secret here\n')).toBe('no secret here\n');
     expect(plain.end()).toBe('');
+  });
+
+  it('writes out a run of touching occurrences as it goes instead of holding it back whole', () => {
+    // A step printing its own secret without end: what is held stays below the longest form, so each piece
+    // costs the same (held whole, 2,000 pieces of 900 characters took 32 s of CPU, rescanning it all each time).
+    const stream = createMasker(['abcabc']).stream();
+    const pieces = Array.from({ length: 2000 }, () => stream.push('abc'.repeat(300)));
+    expect(pieces[0]).toBe('******');
+    expect(pieces.slice(1).join('')).toBe('');
+    expect(stream.push('\nplain')).toBe('\nplain');
+    expect(stream.end()).toBe('');
   });
 });
 
