@@ -204,11 +204,13 @@ export function planPipelines(
   context: BuildContext,
   options: PlanOptions = {},
 ): PipelinePlan {
-  const tooLong = contextLimitProblem(context);
+  // Too many changed files count as unknown before any of them is measured.
+  const bounded = boundedContext(context);
+  const tooLong = contextLimitProblem(bounded);
   if (tooLong !== null) return refusedPlan('context-too-long', tooLong);
   const budget = createMatchBudget(options.matchStepLimit ?? MATCH_STEP_LIMIT);
   try {
-    return planWithin(file, boundedContext(context), options, budget);
+    return planWithin(file, bounded, options, budget);
   } catch (error) {
     if (error instanceof MatchBudgetExceeded) return planningTooLong();
     throw error;

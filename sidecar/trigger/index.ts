@@ -6,6 +6,7 @@
  */
 export {
   type DeadlineOptions,
+  LINT_TOO_LONG,
   lintUnderDeadline,
   type PipelineSource,
   PLAN_DEADLINE_MS,

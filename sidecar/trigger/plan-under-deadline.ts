@@ -56,14 +56,17 @@ export async function planUnderDeadline(
   return reply !== null && 'plan' in reply ? reply.plan : planningTooLong();
 }
 
-/** lintPipelineFile on the parsed file, the same way: past the deadline, that one problem. */
+export const LINT_TOO_LONG = 'checking the file took too long; make it smaller or simpler';
+
+/** lintPipelineFile on the parsed file, the same way: past the deadline, one problem saying so. */
 export async function lintUnderDeadline(
   file: PipelineSource,
   lintOptions: LintOptions,
   options: DeadlineOptions = {},
 ): Promise<Problem[]> {
   const reply = await inThread({ kind: 'lint', ...file, options: lintOptions }, options);
-  return reply !== null && 'problems' in reply ? reply.problems : planningTooLong().problems;
+  if (reply !== null && 'problems' in reply) return reply.problems;
+  return [{ severity: 'error', rule: 'lint-too-long', message: LINT_TOO_LONG, line: 1, col: 1 }];
 }
 
 /** The thread's answer, or null when the deadline passed; the thread is gone when this settles. */
