@@ -17,7 +17,7 @@ Usage: drone-gogs <command> [options]
   hooks reconcile               look for pushes Gogs did not deliver, once
   pipeline lint FILE            check a .drone.yml
   pipeline plan FILE ...        show what a .drone.yml would run for an event
-  exec [FILE]                   run a .drone.yml in the local Docker engine, this folder as the workspace
+  exec [FILE]                   run a .drone.yml on the configured Docker engine, this folder as the workspace
   engines                       check the Docker engines builds run on
 
 \`drone-gogs COMMAND --help\` shows the usage of one. Settings come from DRONE_GOGS_* environment variables;

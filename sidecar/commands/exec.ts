@@ -1,6 +1,6 @@
 /**
- * `drone-gogs exec [FILE]`: runs a `.drone.yml` on the local Docker engine with the current directory as the
- * workspace (nothing is cloned), printing every step's log prefixed by its name and a summary at the end.
+ * `drone-gogs exec [FILE]`: runs a `.drone.yml` on the Docker engine serve's settings name, with the current
+ * directory as the workspace (nothing is cloned), printing every step's log prefixed by its name and a summary.
  */
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';

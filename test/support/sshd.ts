@@ -135,7 +135,7 @@ export async function startSshd(): Promise<TestSshd> {
     stop() {
       stopped ??= (async () => {
         const pid = daemon.pid;
-        if (pid !== undefined && daemon.exitCode === null) {
+        if (pid !== undefined && daemon.exitCode === null && daemon.signalCode === null) {
           const sessions = await descendantsOf(pid);
           const exited = new Promise((resolve) => daemon.once('exit', resolve));
           for (const session of [pid, ...sessions]) {
