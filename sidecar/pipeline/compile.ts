@@ -80,8 +80,12 @@ function errorPolicy(failure: string): ErrorPolicy {
 
 /** Drone does not pass variables with empty values to the container. */
 function dropEmpty(variables: Variables): Record<string, string> {
-  for (const [name, value] of Object.entries(variables)) if (value === '') delete variables[name];
-  return variables;
+  const kept: Record<string, string> = {};
+  for (const name of Object.keys(variables)) {
+    const value = variables[name] as string;
+    if (value !== '') kept[name] = value;
+  }
+  return kept;
 }
 
 function isAutoPrivileged(step: Step, os: string, options: CompileOptions, budget: MatchBudget): boolean {

@@ -2,7 +2,7 @@
  * A `.drone.yml` into typed documents with positions: guards, Drone's line-based split, one YAML parse per
  * document, then typed reading. Never throws for bad input; everything wrong is in `problems`.
  */
-import { parseDocument, type YAMLError } from 'yaml';
+import { type Document, parseDocument, type YAMLError } from 'yaml';
 import type { ParsedDocument, Resource } from './document.ts';
 import type { Problem } from './problems.ts';
 import { sortProblems } from './problems.ts';
@@ -122,32 +122,58 @@ export function parseSourceDocument(
   const doc = parseDocument(source.data, YAML_OPTIONS);
   if (doc.errors.length > 0)
     return invalid(doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((error) => syntaxProblem(error, at)));
+  const read = readTree(doc, source, index, sourceMap, budget);
+  // Only text with `$` or `\` can change under substitution, which then rewrites this tree (substitute-in-place.ts).
+  if (read.document.resource.kind !== 'invalid' && /[$\\]/.test(source.data))
+    parsedTrees.set(read.document, doc);
+  return read;
+}
 
-  const reader = new YamlReader(doc, sourceMap, index, budget);
+/** The YAML tree a document was read from, kept for documents that `${...}` substitution may change. */
+const parsedTrees = new WeakMap<ParsedDocument, Document.Parsed>();
+
+export function parsedTree(document: ParsedDocument): Document.Parsed | undefined {
+  return parsedTrees.get(document);
+}
+
+/**
+ * Typed reading of a parsed tree into the document `source` (its index in the file is `index`); positions
+ * come from `positions`, which is the text the tree was parsed from.
+ */
+export function readTree(
+  doc: Document.Parsed,
+  source: SourceDocument,
+  index: number,
+  positions: SourceMap,
+  budget: NodeBudget = { remaining: NODE_BUDGET },
+): { document: ParsedDocument; problems: Problem[] } {
+  const document = (resource: Resource, positionOf: ParsedDocument['positionOf']): ParsedDocument => ({
+    index,
+    data: source.data,
+    startLine: source.startLine,
+    resource,
+    positionOf,
+  });
+  const reader = new YamlReader(doc, positions, index, budget);
   let resource: Resource;
   try {
     resource = readResource(reader);
   } catch (error) {
     if (!(error instanceof NodeBudgetExceeded)) throw error;
-    return invalid([
-      {
-        severity: 'error',
-        rule: 'alias-bomb',
-        message: `too many nodes once aliases are expanded (more than ${NODE_BUDGET}): refusing a likely alias bomb`,
-        ...at(0),
-      },
-    ]);
+    return {
+      document: document({ kind: 'invalid' }, () => positions.position(0)),
+      problems: [
+        {
+          severity: 'error',
+          rule: 'alias-bomb',
+          message: `too many nodes once aliases are expanded (more than ${NODE_BUDGET}): refusing a likely alias bomb`,
+          ...positions.position(0),
+          document: index,
+        },
+      ],
+    };
   }
-  return {
-    document: {
-      index,
-      data: source.data,
-      startLine: source.startLine,
-      resource,
-      positionOf: (path) => reader.positionOf(path),
-    },
-    problems: reader.problems,
-  };
+  return { document: document(resource, (path) => reader.positionOf(path)), problems: reader.problems };
 }
 
 const SYNTAX_MESSAGES: Partial<Record<string, string>> = {

@@ -21,8 +21,9 @@ import {
 } from './match-budget.ts';
 import { type ParsedFile, parseSourceDocument } from './parse.ts';
 import type { Problem } from './problems.ts';
-import { splitDocuments } from './source-text.ts';
-import { parseTemplate, type Template } from './substitute.ts';
+import { type SourceDocument, splitDocuments } from './source-text.ts';
+import { applyEdits, parseTemplate, type Template, type TextEdit } from './substitute.ts';
+import { editsByDocument, substituteInPlace } from './substitute-in-place.ts';
 
 export interface PlanOptions {
   /** Defaults to the context's repository setting. */
@@ -142,22 +143,22 @@ class SubstitutedFile {
     const key = JSON.stringify(Object.values(values));
     const cached = this.#byValues.get(key);
     if (cached !== undefined) return cached;
-    const substituted = template.evaluate(values, this.#budget);
+    const substituted = template.edits(values, this.#budget);
     let result: { documents: ParsedDocument[]; problems: Problem[] } | { error: string };
     if (!substituted.ok) result = { error: `cannot emulate bash substitution: ${substituted.error}` };
     else {
-      const raw = this.#file.documents;
       const documents: ParsedDocument[] = [];
       const problems: Problem[] = [];
-      for (const [index, source] of splitDocuments(substituted.text).documents.entries()) {
-        const original = raw[index];
-        if (original !== undefined && original.data === source.data) {
+      for (const { original, edits, source, index } of this.#changes(substituted.edits)) {
+        if (original !== undefined && edits.length === 0) {
           documents.push(original);
           continue;
         }
         let parsed = this.#parsedDocuments.get(source.data);
         if (parsed === undefined) {
-          const fresh = parseSourceDocument(source, index);
+          const fresh =
+            (original === undefined ? null : substituteInPlace(original, edits, source)) ??
+            parseSourceDocument(source, index);
           parsed = {
             document: fresh.document,
             problems: lintDocument(fresh.document, fresh.problems, { trusted: this.#trusted }),
@@ -176,6 +177,29 @@ class SubstitutedFile {
     }
     this.#byValues.set(key, result);
     return result;
+  }
+
+  /**
+   * Each document after the edits: the original with its own edits where the file splits as before, otherwise
+   * the substituted text split again (`original` then only where a document's text did not change).
+   */
+  #changes(
+    edits: TextEdit[],
+  ): { original: ParsedDocument | undefined; edits: TextEdit[]; source: SourceDocument; index: number }[] {
+    const raw = this.#file.documents;
+    const byDocument = editsByDocument(this.#file, edits);
+    if (byDocument !== null) {
+      return raw.map((original, index) => {
+        const own = byDocument[index] ?? [];
+        const data = applyEdits(original.data, own);
+        return { original, edits: own, source: { data, startLine: original.startLine }, index };
+      });
+    }
+    return splitDocuments(applyEdits(this.#file.text, edits)).documents.map((source, index) => {
+      const original = raw[index];
+      const same = original !== undefined && original.data === source.data;
+      return { original: same ? original : undefined, edits: [], source, index };
+    });
   }
 }
 

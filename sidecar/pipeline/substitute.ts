@@ -166,45 +166,32 @@ class TemplateParser {
   /**
    * Top-level text, which envsubst scans one rune at a time, is equivalent to: copy up to the next `$` or `\`;
    * `$$`, `\\` and `\/` are escapes; `${` starts an expression; anything else is literal. Doing that with
-   * indexOf keeps substitution cheap on large files.
+   * a regular expression keeps substitution cheap on large files. Only what changes the text is returned.
    */
-  parse(): TemplateNode[] {
-    const nodes: TemplateNode[] = [];
+  parse(): TemplateItem[] {
+    const items: TemplateItem[] = [];
     const text = this.#text;
-    let parts: string[] = [];
-    const flush = () => {
-      if (parts.length > 0) nodes.push({ type: 'text', value: parts.join('') });
-      parts = [];
-    };
     let index = 0;
     while (index < text.length) {
       this.#special.lastIndex = index;
       const found = this.#special.exec(text);
-      if (found === null) {
-        parts.push(text.slice(index));
-        break;
-      }
+      if (found === null) break;
       const at = found.index;
-      if (at > index) parts.push(text.slice(index, at));
       const next = text[at + 1];
       if (text[at] === '$' && next === '{') {
-        flush();
         this.#s.pos = at + 2;
-        nodes.push(this.#parseExpression());
+        const node = this.#parseExpression();
+        items.push({ start: at, end: this.#s.pos, node });
         index = this.#s.pos;
       } else if (
         (text[at] === '$' && next === '$') ||
         (text[at] === '\\' && (next === '\\' || next === '/'))
       ) {
-        parts.push(next);
+        items.push({ start: at, end: at + 2, node: { type: 'text', value: next } });
         index = at + 2;
-      } else {
-        parts.push(text[at] ?? '');
-        index = at + 1;
-      }
+      } else index = at + 1;
     }
-    flush();
-    return nodes;
+    return items;
   }
 
   /** A top-level `${...}`; a syntax error anywhere inside is reported at its `${`. */
@@ -349,44 +336,90 @@ function collectVariables(node: TemplateNode, into: Set<string>): void {
   for (const arg of node.args) collectVariables(arg, into);
 }
 
+/** What one expression or escape of the template became: `text` replaces the source `[start, end)`. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** An expression or escape of the source text, `[start, end)`; the text around it is copied as it is. */
+interface TemplateItem {
+  start: number;
+  end: number;
+  node: TemplateNode;
+}
+
+export type EditsResult = { ok: true; edits: TextEdit[] } | { ok: false; error: string; offset: number };
+
 /** A parsed file, to be evaluated once per distinct set of values (stages differ only in DRONE_STAGE_*). */
 export interface Template {
   /** Names the template reads. */
   variables: ReadonlySet<string>;
   /** Pattern matches (`#`, `%`) and replacements spend from `budget`, which throws past its limit. */
   evaluate(variables: Readonly<Record<string, string>>, budget?: MatchBudget): SubstitutionResult;
+  /** The same evaluation as the edits it makes to the source, in source order. */
+  edits(variables: Readonly<Record<string, string>>, budget?: MatchBudget): EditsResult;
 }
 
 export type TemplateResult = { ok: true; template: Template } | { ok: false; error: string; offset: number };
 
+/** `text` with `edits` (in order, not overlapping) applied; `origin` is where `text` begins in their offsets. */
+export function applyEdits(text: string, edits: readonly TextEdit[], origin = 0): string {
+  if (edits.length === 0) return text;
+  const parts: string[] = [];
+  let copied = 0;
+  for (const edit of edits) {
+    parts.push(text.slice(copied, edit.start - origin), edit.text);
+    copied = edit.end - origin;
+  }
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
 export function parseTemplate(text: string): TemplateResult {
   if (!text.includes('$') && !text.includes('\\')) {
-    return { ok: true, template: { variables: new Set(), evaluate: () => ({ ok: true, text }) } };
+    return {
+      ok: true,
+      template: {
+        variables: new Set(),
+        evaluate: () => ({ ok: true, text }),
+        edits: () => ({ ok: true, edits: [] }),
+      },
+    };
   }
-  let nodes: TemplateNode[];
+  let items: TemplateItem[];
   try {
-    nodes = new TemplateParser(text).parse();
+    items = new TemplateParser(text).parse();
   } catch (error) {
     if (error instanceof BadSubstitution) return { ok: false, error: error.message, offset: error.offset };
     throw error;
   }
   const variables = new Set<string>();
-  for (const node of nodes) collectVariables(node, variables);
+  for (const item of items) collectVariables(item.node, variables);
+  const edits = (values: Readonly<Record<string, string>>, budget = unlimitedBudget()): EditsResult => {
+    const lookup = (name: string) => {
+      const value = Object.hasOwn(values, name) ? (values[name] ?? '') : '';
+      return value.includes('\n') ? goQuote(value) : value;
+    };
+    try {
+      return {
+        ok: true,
+        edits: items.map(({ start, end, node }) => ({ start, end, text: evaluate(node, lookup, budget) })),
+      };
+    } catch (error) {
+      if (error instanceof SubstitutionPanic) return { ok: false, error: error.message, offset: 0 };
+      throw error;
+    }
+  };
   return {
     ok: true,
     template: {
       variables,
-      evaluate: (values, budget = unlimitedBudget()) => {
-        const lookup = (name: string) => {
-          const value = Object.hasOwn(values, name) ? (values[name] ?? '') : '';
-          return value.includes('\n') ? goQuote(value) : value;
-        };
-        try {
-          return { ok: true, text: nodes.map((node) => evaluate(node, lookup, budget)).join('') };
-        } catch (error) {
-          if (error instanceof SubstitutionPanic) return { ok: false, error: error.message, offset: 0 };
-          throw error;
-        }
+      edits,
+      evaluate: (values, budget) => {
+        const result = edits(values, budget);
+        return result.ok ? { ok: true, text: applyEdits(text, result.edits) } : result;
       },
     },
   };
