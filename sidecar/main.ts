@@ -1,23 +1,39 @@
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
-import { AppError, type Clock, type Logger, type RunnerPool, systemClock } from './core/index.ts';
+import {
+  AppError,
+  type Clock,
+  type Counters,
+  type GogsClient,
+  type Logger,
+  type RepoService,
+  type RunnerPool,
+  type Running,
+  type Stores,
+  systemClock,
+} from './core/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
+import {
+  createHookRegistrar,
+  createRepoService,
+  diagnoseHookUrl,
+  gatherHookUrlFacts,
+} from './repos/index.ts';
 import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
-import { createSecretCipher } from './secrets/index.ts';
+import { createSecretCipher, type SecretCipher } from './secrets/index.ts';
 import { openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import { VERSION } from './version.ts';
 import {
   createDeliveryIntake,
-  createHookRegistrar,
   createHookSecretResolver,
   createInbox,
   createReconciler,
   createThreadedIntake,
-  diagnoseHookUrl,
-  gatherHookUrlFacts,
+  type Inbox,
+  type Reconciler,
 } from './webhooks/index.ts';
 
 /**
@@ -40,11 +56,34 @@ export function openRunnerPool(
   });
 }
 
+/** What `serve` and every command work with. Built once per process by {@link openServices}. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  cipher: SecretCipher;
+  counters: Counters;
+  stores: Stores;
+  inbox: Inbox;
+  /** Null when the Gogs API is not configured. */
+  gogs: GogsClient | null;
+  repos: RepoService;
+  /** Throws CONFIG_INVALID when the Gogs API is not configured. */
+  reconciler(): Reconciler;
+  /** The Docker engines that run stages; made on first use (health checks start then). */
+  runner(): RunnerPool;
+  close(): Promise<void>;
+}
+
 /**
  * The composition root: every service of the sidecar, built once from the config. The CLI's commands and
  * `serve` both start here; nothing else constructs services.
  */
-export async function openServices(config: Config, logger: Logger, clock: Clock = systemClock) {
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<Services> {
   const secretKey = await ensureSecretKey(config.secretKey, config.dataDir);
   if (secretKey.source === 'generated') {
     logger.warn(
@@ -113,8 +152,13 @@ export async function openServices(config: Config, logger: Logger, clock: Clock 
       logger,
       graceMs: config.reconcile.graceMs,
     });
+  const repos = createRepoService({
+    repos: stores.repos,
+    registrar,
+    defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
+    logger,
+  });
   let pool: RunnerPool | null = null;
-  /** The Docker engines that run stages; made on first use (health checks start then). */
   const runner = () => {
     pool ??= openRunnerPool(config, logger);
     return pool;
@@ -128,7 +172,7 @@ export async function openServices(config: Config, logger: Logger, clock: Clock 
     stores,
     inbox,
     gogs,
-    registrar,
+    repos,
     reconciler,
     runner,
     async close() {
@@ -138,8 +182,6 @@ export async function openServices(config: Config, logger: Logger, clock: Clock 
     },
   };
 }
-
-export type Services = Awaited<ReturnType<typeof openServices>>;
 
 export interface RunningSidecar {
   url: string;
@@ -165,52 +207,59 @@ export async function startSidecar(
     },
     version: VERSION,
   });
-  const stopCheckpoints = config.database.isLocalFile
-    ? startWalCheckpointer({ url: config.database.url, logger })
-    : async () => {};
-  const instance = await startInstanceKeeper({
-    id: newInstanceId('serve', hostname(), process.pid),
-    hostname: hostname(),
-    instances: services.stores.instances,
-    runner: services.runner(),
-    clock: services.clock,
-    logger,
-  });
+  // Started in this order, stopped in reverse: webhooks are answered until everything else has stopped.
+  const parts: Running[] = [];
+  if (config.database.isLocalFile) parts.push(startWalCheckpointer({ url: config.database.url, logger }));
+  parts.push(
+    await startInstanceKeeper({
+      id: newInstanceId('serve', hostname(), process.pid),
+      hostname: hostname(),
+      instances: services.stores.instances,
+      runner: services.runner(),
+      clock: services.clock,
+      logger,
+    }),
+  );
   const server = await serveHttp(app, config.listen, config.http);
-  const stopReconciling = services.gogs ? scheduleReconciliation(services) : () => {};
+  parts.push(server);
+  if (services.gogs) parts.push(startReconciliation(services));
   let stopping: Promise<void> | null = null;
   return {
     url: server.url,
     services,
     stop() {
       stopping ??= (async () => {
-        stopReconciling();
-        await server.close();
-        await instance.stop();
+        for (const part of parts.reverse()) await part.stop();
         await services.close();
-        await stopCheckpoints();
       })();
       return stopping;
     },
   };
 }
 
-/** Runs a reconciliation pass every interval, never two at once; returns the function that stops it. */
-function scheduleReconciliation(services: Services): () => void {
+/** Runs a reconciliation pass every interval, never two at once; stopping waits for a pass under way. */
+function startReconciliation(services: Services): Running {
   const { intervalMs } = services.config.reconcile;
-  if (intervalMs === 0) return () => {};
+  if (intervalMs === 0) return { stop: async () => {} };
   const reconciler = services.reconciler();
-  let running = false;
+  let pass: Promise<void> | null = null;
   const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    reconciler
+    if (pass !== null) return;
+    pass = reconciler
       .runOnce()
-      .catch((error: unknown) => services.logger.error(`reconcile: pass failed: ${(error as Error).message}`))
+      .then(
+        () => {},
+        (error: unknown) => services.logger.error(`reconcile: pass failed: ${(error as Error).message}`),
+      )
       .finally(() => {
-        running = false;
+        pass = null;
       });
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pass;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { LOCAL_ADMIN } from '../core/index.ts';
 import { defineCommand, defineCommandGroup } from './command-args.ts';
 import { withServices } from './with-services.ts';
 
@@ -9,9 +10,9 @@ const rotate = defineCommand({
   positionals: ['[OWNER/NAME]'],
   run: ({ positionals: [fullName] }, io) =>
     withServices(io, async (services) => {
-      const rotated = await services.registrar().rotate(fullName);
+      const rotated = await services.repos.rotateHookSecrets(LOCAL_ADMIN, fullName);
       if (rotated.length === 0) io.stdout('no enabled repositories\n');
-      for (const { repo, hook } of rotated) io.stdout(`${repo.fullName}: new secret, webhook #${hook.id}\n`);
+      for (const { repo, hookId } of rotated) io.stdout(`${repo.fullName}: new secret, webhook #${hookId}\n`);
       return 0;
     }),
 });

@@ -1,12 +1,9 @@
-import type { Repo, RepoChange } from '../core/index.ts';
-import type { HookUrlFinding } from '../webhooks/index.ts';
+import { type HookUrlFinding, LOCAL_ADMIN, type RepoSettingsChange, type RepoView } from '../core/index.ts';
+import { MAX_TIMEOUT_MINUTES, settingsProblem } from '../repos/index.ts';
 import { defineCommand, defineCommandGroup } from './command-args.ts';
 import type { CommandIO } from './command-io.ts';
 import { textTable } from './text-table.ts';
 import { withServices } from './with-services.ts';
-
-/** A week: longer stages are a mistake, not a build. */
-const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;
 
 const enable = defineCommand({
   name: 'repo enable',
@@ -17,13 +14,13 @@ const enable = defineCommand({
   positionals: ['OWNER/NAME'],
   run: ({ values, positionals: [fullName = ''] }, io) =>
     withServices(io, async (services) => {
-      const result = await services.registrar().enable(fullName, { force: values.force });
+      const result = await services.repos.enable(LOCAL_ADMIN, fullName, { force: values.force });
       printFindings(io, result.findings);
       const replaced = result.replacedHookIds.length
         ? ` (replaced hook ${result.replacedHookIds.map((id) => `#${id}`).join(', ')})`
         : '';
       io.stdout(
-        `enabled ${result.repo.fullName}: webhook #${result.hook.id} → ${result.hook.config.url}${replaced}\n`,
+        `enabled ${result.repo.fullName}: webhook #${result.hookId} → ${result.hookUrl}${replaced}\n`,
       );
       return 0;
     }),
@@ -36,7 +33,7 @@ const disable = defineCommand({
   positionals: ['OWNER/NAME'],
   run: ({ positionals: [fullName = ''] }, io) =>
     withServices(io, async (services) => {
-      const result = await services.registrar().disable(fullName);
+      const result = await services.repos.disable(LOCAL_ADMIN, fullName);
       io.stdout(`disabled ${result.repo.fullName}; removed ${result.removedHookIds.length} webhook(s)\n`);
       return 0;
     }),
@@ -49,7 +46,7 @@ const repair = defineCommand({
   positionals: ['[OWNER/NAME]'],
   run: ({ positionals: [fullName] }, io) =>
     withServices(io, async (services) => {
-      const results = await services.registrar().repair(fullName);
+      const results = await services.repos.repair(LOCAL_ADMIN, fullName);
       if (results.length === 0) io.stdout('no enabled repositories\n');
       for (const { repo, actions } of results) {
         io.stdout(`${repo.fullName}: ${actions.length === 0 ? 'webhook healthy' : actions.join('; ')}\n`);
@@ -66,8 +63,8 @@ const list = defineCommand({
   options: { json: { type: 'boolean' } },
   run: ({ values }, io) =>
     withServices(io, async (services) => {
-      const repos = await services.stores.repos.list();
-      if (values.json) io.stdout(`${JSON.stringify(repos.map(publicView), null, 2)}\n`);
+      const repos = await services.repos.list(LOCAL_ADMIN);
+      if (values.json) io.stdout(`${JSON.stringify(repos, null, 2)}\n`);
       else io.stdout(formatTable(repos));
       return 0;
     }),
@@ -90,24 +87,16 @@ const set = defineCommand({
     if (Object.keys(change).length === 0)
       return usageError('repo set needs --trusted, --timeout or --config');
     return withServices(io, async (services) => {
-      const repo = await services.stores.repos.findByFullName(fullName);
-      if (repo === null) {
-        io.stderr(
-          `drone-gogs: ${fullName} is not known yet; enable it first with \`drone-gogs repo enable ${fullName}\`\n`,
-        );
-        return 1;
-      }
-      const updated = await services.stores.repos.update(repo.id, change, repo.version);
-      if (change.trusted === true && !repo.trusted) {
-        io.stderr(
-          `warning: pipelines of ${updated.fullName} may now run privileged containers, mount host paths and devices, and use the host's network\n`,
-        );
-      }
-      const timeout = updated.timeoutMinutes ?? services.config.runner.stageTimeoutMs / 60_000;
+      const { repo, warnings, effectiveTimeoutMinutes } = await services.repos.changeSettings(
+        LOCAL_ADMIN,
+        fullName,
+        change,
+      );
+      for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
       io.stdout(
-        `${updated.fullName}: ${updated.trusted ? 'trusted' : 'not trusted'}, stage timeout ${timeout} min${
-          updated.timeoutMinutes === null ? ' (the default)' : ''
-        }, pipeline file ${updated.configPath}\n`,
+        `${repo.fullName}: ${repo.trusted ? 'trusted' : 'not trusted'}, stage timeout ${effectiveTimeoutMinutes} min${
+          repo.timeoutMinutes === null ? ' (the default)' : ''
+        }, pipeline file ${repo.configPath}\n`,
       );
       return 0;
     });
@@ -121,32 +110,26 @@ export const repoCommand = defineCommandGroup({
   subcommands: { enable, disable, repair, list, set },
 });
 
-/** The change `repo set` asks for, or what is wrong with its options. */
+/** The change `repo set` asks for, or what is wrong with its options (checked as the service will). */
 function settingsChange(values: {
   trusted?: string;
   timeout?: string;
   config?: string;
-}): RepoChange | string {
-  const change: RepoChange = {};
+}): RepoSettingsChange | string {
+  const change: RepoSettingsChange = {};
   if (values.trusted !== undefined) {
     if (values.trusted !== 'true' && values.trusted !== 'false') return '--trusted takes true or false';
     change.trusted = values.trusted === 'true';
   }
-  if (values.timeout !== undefined) {
-    const minutes = Number(values.timeout);
-    if (values.timeout === 'default') change.timeoutMinutes = null;
-    else if (/^\d+$/.test(values.timeout) && minutes >= 1 && minutes <= MAX_TIMEOUT_MINUTES)
-      change.timeoutMinutes = minutes;
-    else return `--timeout takes minutes from 1 to ${MAX_TIMEOUT_MINUTES}, or default`;
-  }
-  if (values.config !== undefined) {
-    const path = values.config;
-    const inside = path !== '' && !path.startsWith('/') && !path.split('/').includes('..');
-    if (!inside || /[\0-\x1f]/.test(path))
-      return '--config takes a path inside the repository, e.g. .drone.yml or ci/drone.yml';
-    change.configPath = path;
-  }
-  return change;
+  if (values.timeout !== undefined)
+    change.timeoutMinutes =
+      values.timeout === 'default'
+        ? null
+        : /^\d+$/.test(values.timeout)
+          ? Number(values.timeout)
+          : Number.NaN;
+  if (values.config !== undefined) change.configPath = values.config;
+  return settingsProblem(change) ?? change;
 }
 
 function printFindings(io: CommandIO, findings: HookUrlFinding[]): void {
@@ -155,22 +138,7 @@ function printFindings(io: CommandIO, findings: HookUrlFinding[]): void {
   }
 }
 
-function publicView(repo: Repo) {
-  return {
-    fullName: repo.fullName,
-    gogsId: repo.gogsId,
-    active: repo.active,
-    private: repo.private,
-    trusted: repo.trusted,
-    timeoutMinutes: repo.timeoutMinutes,
-    configPath: repo.configPath,
-    hookId: repo.hookId,
-    hookUrl: repo.hookUrl,
-    secretRotatedGraceUntil: repo.previousHookSecretUntil,
-  };
-}
-
-function formatTable(repos: Repo[]): string {
+function formatTable(repos: RepoView[]): string {
   if (repos.length === 0) return 'no repositories yet; enable one with `drone-gogs repo enable OWNER/NAME`\n';
   const rows = repos.map((repo) => [
     repo.fullName,

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'SECRET_KEY_INVALID'
   | 'DECRYPT_FAILED'
   | 'SSH_HOST_KEY_UNKNOWN'
+  | 'GIT_FAILED'
   | 'INTERNAL';
 
 export class AppError extends Error {

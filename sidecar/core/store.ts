@@ -1,3 +1,4 @@
+import type { BuildStore, ChangeFeed } from './builds.ts';
 import type { LogLine } from './runner.ts';
 
 /**
@@ -111,9 +112,14 @@ export interface Delivery {
   status: DeliveryStatus;
   statusReason: string | null;
   receivedAt: number;
+  /** The instance processing it and until when (ms); null when not processing. */
+  leasedBy: string | null;
+  leaseUntil: number | null;
+  /** How many times processing started. */
+  attempts: number;
 }
 
-export type NewDelivery = Omit<Delivery, 'id'>;
+export type NewDelivery = Omit<Delivery, 'id' | 'leasedBy' | 'leaseUntil' | 'attempts'>;
 
 export interface DeliveryStore {
   /**
@@ -126,6 +132,27 @@ export interface DeliveryStore {
   list(filter: { repoId?: number; limit: number }): Promise<Delivery[]>;
   /** Whether any delivery of the repository announced this commit as its `after`. */
   hasSeenCommit(repoId: number, sha: string): Promise<boolean>;
+  /**
+   * Up to `limit` deliveries to process, oldest first: pending ones, and processing ones whose lease ran out
+   * (their process died). Each is now `processing`, leased to `holder` until `now + leaseMs`, its attempts
+   * counted. Several processes may lease at once; no delivery is leased to two of them at a time.
+   */
+  lease(holder: string, now: number, leaseMs: number, limit: number): Promise<Delivery[]>;
+  /**
+   * Ends the processing of a delivery leased to `holder`: `done` (builds created), `ignored` (no build, with
+   * why) or `failed` (given up, with why). False, and nothing changed, when the lease was lost to another holder.
+   */
+  settle(
+    id: number,
+    holder: string,
+    status: 'done' | 'ignored' | 'failed',
+    reason: string | null,
+  ): Promise<boolean>;
+  /**
+   * Leaves a delivery leased to `holder` for another attempt at `until` (by whichever process leases it then),
+   * with why this one failed. False when the lease was lost.
+   */
+  postpone(id: number, holder: string, until: number, reason: string): Promise<boolean>;
   /** Waits for pending writes to commit; later calls to record are refused. */
   close(): Promise<void>;
 }
@@ -209,4 +236,16 @@ export interface InstanceStore {
   heartbeat(id: string, now: number): Promise<void>;
   stop(id: string, now: number): Promise<void>;
   list(): Promise<Instance[]>;
+}
+
+/** Every store over one database. `close()` flushes pending writes, then closes the database. */
+export interface Stores {
+  repos: RepoStore;
+  deliveries: DeliveryStore;
+  branchHeads: BranchHeadStore;
+  builds: BuildStore;
+  changes: ChangeFeed;
+  logs: LogStore;
+  instances: InstanceStore;
+  close(): Promise<void>;
 }

@@ -27,6 +27,7 @@ const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   SECRET_KEY_INVALID: 500,
   DECRYPT_FAILED: 500,
   SSH_HOST_KEY_UNKNOWN: 502,
+  GIT_FAILED: 502,
   INTERNAL: 500,
 };
 

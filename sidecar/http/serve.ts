@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Running } from '../core/index.ts';
 
-export interface HttpServer {
+/** `stop()` stops accepting connections and waits for open requests to finish. */
+export interface HttpServer extends Running {
   url: string;
-  /** Stops accepting connections and waits for open requests to finish. */
-  close(): Promise<void>;
 }
 
 /**
@@ -43,7 +43,7 @@ export function serveHttp(
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         resolve({
           url: `http://${host}:${address.port}`,
-          close: () => new Promise<void>((done) => server.close(() => done())),
+          stop: () => new Promise<void>((done) => server.close(() => done())),
         });
       },
     );

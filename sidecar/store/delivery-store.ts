@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DeliveryStore } from '../core/index.ts';
 import { createGroupCommit, type DeliveryRecorder } from './group-commit.ts';
 import { insertDeliveriesWith } from './insert-deliveries.ts';
@@ -29,6 +29,50 @@ export function createDeliveryStore(
         .from(deliveries)
         .where(and(eq(deliveries.repoId, repoId), eq(deliveries.after, sha)))
         .limit(1);
+      return rows.length > 0;
+    },
+    async lease(holder, now, leaseMs, limit) {
+      const due = db
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(
+          or(
+            eq(deliveries.status, 'pending'),
+            and(eq(deliveries.status, 'processing'), lt(deliveries.leaseUntil, now)),
+          ),
+        )
+        .orderBy(asc(deliveries.id))
+        .limit(limit);
+      const rows = await db
+        .update(deliveries)
+        .set({
+          status: 'processing',
+          leasedBy: holder,
+          leaseUntil: now + leaseMs,
+          attempts: sql`${deliveries.attempts} + 1`,
+        })
+        .where(inArray(deliveries.id, due))
+        .returning();
+      return rows.sort((a, b) => a.id - b.id);
+    },
+    async settle(id, holder, status, reason) {
+      const rows = await db
+        .update(deliveries)
+        .set({ status, statusReason: reason, leasedBy: null, leaseUntil: null })
+        .where(
+          and(eq(deliveries.id, id), eq(deliveries.status, 'processing'), eq(deliveries.leasedBy, holder)),
+        )
+        .returning({ id: deliveries.id });
+      return rows.length > 0;
+    },
+    async postpone(id, holder, until, reason) {
+      const rows = await db
+        .update(deliveries)
+        .set({ leaseUntil: until, statusReason: reason })
+        .where(
+          and(eq(deliveries.id, id), eq(deliveries.status, 'processing'), eq(deliveries.leasedBy, holder)),
+        )
+        .returning({ id: deliveries.id });
       return rows.length > 0;
     },
     close: () => recorder.close(),

@@ -1,5 +1,7 @@
-import type { Logger, SecretUpgrader } from '../core/index.ts';
+import type { Logger, SecretUpgrader, Stores } from '../core/index.ts';
 import { createBranchHeadStore } from './branch-head-store.ts';
+import { createBuildStore } from './build-store.ts';
+import { createChangeFeed } from './change-feed.ts';
 import { createDeliveryStore } from './delivery-store.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { createInstanceStore } from './instance-store.ts';
@@ -20,7 +22,7 @@ export { startWalCheckpointer } from './wal-checkpointer.ts';
  */
 export async function openStores(
   options: DatabaseOptions & { migrate?: boolean; secrets?: { upgrader: SecretUpgrader; logger: Logger } },
-) {
+): Promise<Stores> {
   const database = await openDatabase(options);
   if (options.migrate !== false) {
     try {
@@ -45,6 +47,8 @@ export async function openStores(
     repos: createRepoStore(database.db),
     deliveries,
     branchHeads: createBranchHeadStore(database.db),
+    builds: createBuildStore(database.db),
+    changes: createChangeFeed(database.db),
     logs: createLogStore(database.db),
     instances: createInstanceStore(database.db),
     async close() {
@@ -54,5 +58,3 @@ export async function openStores(
     },
   };
 }
-
-export type Stores = Awaited<ReturnType<typeof openStores>>;

@@ -4,11 +4,14 @@ import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import Database from 'libsql';
 import type { NewDelivery } from '../core/index.ts';
 import type { DeliveryInserter } from './insert-deliveries.ts';
-import { deliveries } from './schema.ts';
+import { DELIVERY_PROCESSING_COLUMNS, deliveries } from './schema.ts';
 
-/** Every column but the generated id: the schema's field names, and their SQL names under snake_case casing. */
+/**
+ * Every column a new delivery has (not the generated id, not the processing columns): the schema's field names,
+ * and their SQL names under snake_case casing.
+ */
 const FIELDS = getTableConfig(deliveries)
-  .columns.filter((column) => !column.primary)
+  .columns.filter((column) => !column.primary && !DELIVERY_PROCESSING_COLUMNS.has(column.name))
   .map((column) => column.name as keyof NewDelivery);
 
 /**

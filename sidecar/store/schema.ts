@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { BranchHead, DeliveryStatus } from '../core/index.ts';
+import type {
+  BranchHead,
+  BuildEvent,
+  BuildStatus,
+  ChangeKind,
+  DeliveryStatus,
+  StageStatus,
+  StepStatus,
+} from '../core/index.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
@@ -20,6 +28,8 @@ export const repos = sqliteTable(
     trusted: integer({ mode: 'boolean' }).notNull().default(false),
     configPath: text().notNull().default('.drone.yml'),
     timeoutMinutes: integer(),
+    /** The number of the repository's last build; bumped in the transaction that creates the next one. */
+    buildCounter: integer().notNull().default(0),
     hookId: integer(),
     hookUrl: text(),
     hookSecret: text(),
@@ -54,6 +64,10 @@ export const deliveries = sqliteTable(
     status: text().$type<DeliveryStatus>().notNull(),
     statusReason: text(),
     receivedAt: integer().notNull(),
+    /** The instance processing it and until when (ms); a lease that ran out is taken over. */
+    leasedBy: text(),
+    leaseUntil: integer(),
+    attempts: integer().notNull().default(0),
   },
   (table) => [
     uniqueIndex('deliveries_delivery_id_unique').on(table.deliveryId),
@@ -61,6 +75,13 @@ export const deliveries = sqliteTable(
     index('deliveries_status_idx').on(table.status, table.id),
   ],
 );
+
+/** Columns trigger/ writes while processing; a delivery is stored without them. */
+export const DELIVERY_PROCESSING_COLUMNS: ReadonlySet<string> = new Set([
+  'leasedBy',
+  'leaseUntil',
+  'attempts',
+]);
 
 export const branchHeads = sqliteTable(
   'branch_heads',
@@ -116,3 +137,143 @@ export const instances = sqliteTable('instances', {
   heartbeatAt: integer().notNull(),
   stoppedAt: integer(),
 });
+
+/** Builds; `idempotency_key` makes creating the build of one origin twice give the first one back. */
+export const builds = sqliteTable(
+  'builds',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    repoId: integer()
+      .notNull()
+      .references(() => repos.id, { onDelete: 'cascade' }),
+    number: integer().notNull(),
+    idempotencyKey: text().notNull(),
+    /** Random per creation attempt: tells the attempt that inserted the row from those that found it. */
+    creationToken: text().notNull(),
+    status: text().$type<BuildStatus>().notNull(),
+    error: text(),
+    event: text().$type<BuildEvent>().notNull(),
+    action: text().notNull().default(''),
+    ref: text().notNull().default(''),
+    source: text().notNull().default(''),
+    target: text().notNull().default(''),
+    before: text().notNull().default(''),
+    after: text().notNull().default(''),
+    message: text().notNull().default(''),
+    title: text().notNull().default(''),
+    link: text().notNull().default(''),
+    authorLogin: text().notNull().default(''),
+    authorName: text().notNull().default(''),
+    authorEmail: text().notNull().default(''),
+    authorAvatar: text().notNull().default(''),
+    sender: text().notNull().default(''),
+    pullRequest: integer().notNull().default(0),
+    fork: text().notNull().default(''),
+    params: text().notNull().default('{}'),
+    cron: text().notNull().default(''),
+    deployTo: text().notNull().default(''),
+    parent: integer().notNull().default(0),
+    configSha256: text().notNull().default(''),
+    /** JSON array of paths, or null when unknown. */
+    changedPaths: text(),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+    startedAt: integer().notNull().default(0),
+    finishedAt: integer().notNull().default(0),
+    version: integer().notNull().default(1),
+  },
+  (table) => [
+    uniqueIndex('builds_idempotency_key_unique').on(table.idempotencyKey),
+    uniqueIndex('builds_repo_number_unique').on(table.repoId, table.number),
+    index('builds_status_idx').on(table.status, table.id),
+  ],
+);
+
+/** Pipeline files as builds read them, once per content (builds name theirs by SHA-256). */
+export const pipelineFiles = sqliteTable('pipeline_files', {
+  sha256: text().primaryKey(),
+  data: text().notNull(),
+  createdAt: integer().notNull(),
+});
+
+/** Stages of builds. */
+export const stages = sqliteTable(
+  'stages',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    buildId: integer()
+      .notNull()
+      .references(() => builds.id, { onDelete: 'cascade' }),
+    repoId: integer().notNull(),
+    number: integer().notNull(),
+    name: text().notNull(),
+    kind: text().notNull().default('pipeline'),
+    type: text().notNull().default('docker'),
+    status: text().$type<StageStatus>().notNull(),
+    error: text(),
+    errIgnore: integer({ mode: 'boolean' }).notNull().default(false),
+    exitCode: integer().notNull().default(0),
+    machine: text().notNull().default(''),
+    os: text().notNull().default('linux'),
+    arch: text().notNull().default('amd64'),
+    variant: text().notNull().default(''),
+    limit: integer().notNull().default(0),
+    dependsOn: text().notNull().default('[]'),
+    onSuccess: integer({ mode: 'boolean' }).notNull().default(true),
+    onFailure: integer({ mode: 'boolean' }).notNull().default(false),
+    labels: text().notNull().default('{}'),
+    startedAt: integer().notNull().default(0),
+    finishedAt: integer().notNull().default(0),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+    version: integer().notNull().default(1),
+  },
+  (table) => [
+    uniqueIndex('stages_build_number_unique').on(table.buildId, table.number),
+    index('stages_status_idx').on(table.status, table.id),
+  ],
+);
+
+export const steps = sqliteTable(
+  'steps',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    stageId: integer()
+      .notNull()
+      .references(() => stages.id, { onDelete: 'cascade' }),
+    buildId: integer().notNull(),
+    number: integer().notNull(),
+    name: text().notNull(),
+    status: text().$type<StepStatus>().notNull(),
+    error: text(),
+    errIgnore: integer({ mode: 'boolean' }).notNull().default(false),
+    exitCode: integer(),
+    image: text().notNull().default(''),
+    digest: text().notNull().default(''),
+    detached: integer({ mode: 'boolean' }).notNull().default(false),
+    dependsOn: text().notNull().default('[]'),
+    startedAt: integer().notNull().default(0),
+    finishedAt: integer().notNull().default(0),
+    version: integer().notNull().default(1),
+  },
+  (table) => [uniqueIndex('steps_stage_number_unique').on(table.stageId, table.number)],
+);
+
+/**
+ * The change feed: one row per build, stage and step change and per stored log chunk, ids only growing
+ * (AUTOINCREMENT never reuses an id, even after pruning).
+ */
+export const changes = sqliteTable(
+  'changes',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    kind: text().$type<ChangeKind>().notNull(),
+    repoId: integer().notNull(),
+    buildId: integer().notNull(),
+    stageId: integer(),
+    stepId: integer(),
+    detail: text().notNull().default(''),
+    createdAt: integer().notNull(),
+  },
+  (table) => [index('changes_created_at_idx').on(table.createdAt)],
+);

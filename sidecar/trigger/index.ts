@@ -4,6 +4,8 @@
  *
  *   const result = await planUnderDeadline({ source: bytes, fileName: '.drone.yml' }, context);
  */
+
+export { buildContextOf, type SystemFacts } from './build-context.ts';
 export {
   type DeadlineOptions,
   LINT_TOO_LONG,
@@ -13,3 +15,11 @@ export {
   planUnderDeadline,
   spawnPlanThread,
 } from './plan-under-deadline.ts';
+export {
+  type DeliveryOutcome,
+  type DeliveryProcessorDeps,
+  NotYet,
+  processDelivery,
+} from './process-delivery.ts';
+export { firstSkip, SKIP_RULES, type SkipFacts, type SkipRule } from './skip-rules.ts';
+export { startTrigger, type TriggerWorker, type TriggerWorkerDeps } from './trigger-worker.ts';

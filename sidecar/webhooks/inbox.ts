@@ -45,6 +45,8 @@ export function createInbox(deps: {
   intake: DeliveryIntake;
   logger: Logger;
   counters: Counters;
+  /** Called once a delivery is stored, so that its build starts without waiting for the next poll. */
+  onAccepted?: () => void;
 }): Inbox {
   const { logger, counters } = deps;
   // A repository without secrets still costs an HMAC, so that its answer takes as long as a wrong signature's.
@@ -139,6 +141,7 @@ export function createInbox(deps: {
         case 'accepted':
           counters.increment('drone_gogs_hook_deliveries_total', { outcome: 'accepted' });
           logger.debug('inbox: stored delivery', { ...fields, kind: taken.kind });
+          deps.onAccepted?.();
           return { outcome: 'accepted', deliveryId, kind: taken.kind };
       }
     },

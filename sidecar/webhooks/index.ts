@@ -1,11 +1,8 @@
-export { createHookRegistrar, HOOK_EVENTS, type HookRegistrar, splitFullName } from './hook-registration.ts';
 export {
   createHookSecretResolver,
   HOOK_SECRET_CACHE,
   type HookSecretResolver,
 } from './hook-secrets.ts';
-export { diagnoseHookUrl, type HookUrlFinding, isLocalNetworkAddress } from './hook-url-diagnosis.ts';
-export { gatherHookUrlFacts } from './hook-url-facts.ts';
 export { createInbox, type InboundHook, type Inbox, type InboxOutcome } from './inbox.ts';
 export {
   createDeliveryIntake,

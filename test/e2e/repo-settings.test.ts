@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoCommand } from '../../sidecar/commands/repo.ts';
+import { runCli } from '../../sidecar/cli.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { runCommand } from '../support/run-command.ts';
 import { repoFacts } from '../support/stores.ts';
@@ -10,7 +10,7 @@ import { makeTempDir } from '../support/temp-dir.ts';
 
 describe('drone-gogs repo set', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
-  const repo = (...args: string[]) => runCommand(repoCommand, args, { cwd: dir.path, env: {} });
+  const repo = (...args: string[]) => runCommand(runCli, ['repo', ...args], { cwd: dir.path, env: {} });
   const stored = async () => {
     const stores = await openStores({ url: pathToFileURL(join(dir.path, 'data', 'drone-gogs.db')).href });
     try {

@@ -104,7 +104,7 @@ export async function createHookTestApp(
       });
     },
     async dispose() {
-      await Promise.all(servers.map((server) => server.close()));
+      await Promise.all(servers.map((server) => server.stop()));
       await stores.dispose();
     },
   };

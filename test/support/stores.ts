@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RepoFacts } from '../../sidecar/core/index.ts';
-import { openStores, type Stores } from '../../sidecar/store/index.ts';
+import type { RepoFacts, Stores } from '../../sidecar/core/index.ts';
+import { openStores } from '../../sidecar/store/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 /** A fresh libSQL file with the real migrations from drizzle/ applied; `dispose` closes and deletes it. */

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
-import { HOOK_EVENTS } from '../../sidecar/webhooks/index.ts';
+import { HOOK_EVENTS } from '../../sidecar/repos/index.ts';
 import { callApi } from '../support/gogs-double/index.ts';
 import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { diagnoseHookUrl, gatherHookUrlFacts, isLocalNetworkAddress } from '../../sidecar/webhooks/index.ts';
+import { diagnoseHookUrl, gatherHookUrlFacts, isLocalNetworkAddress } from '../../sidecar/repos/index.ts';
 
 const reachedDroneGogs = { reached: true as const, status: 200, location: null, isDroneGogs: true };
 

@@ -1,10 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-
-export interface HookUrlFinding {
-  severity: 'error' | 'warning';
-  problem: string;
-  fix: string;
-}
+import type { HookUrlFinding } from '../core/index.ts';
 
 export type HookUrlProbe =
   | { reached: true; status: number; location: string | null; isDroneGogs: boolean }

@@ -5,6 +5,7 @@ import {
   type GogsClient,
   type GogsHook,
   type GogsRepo,
+  type HookUrlFinding,
   hookSecretPlace,
   type Logger,
   previousHookSecretPlace,
@@ -12,7 +13,6 @@ import {
   type RepoStore,
 } from '../core/index.ts';
 import { generateHookSecret, type SecretCipher } from '../secrets/index.ts';
-import type { HookUrlFinding } from './hook-url-diagnosis.ts';
 
 /** The events drone-gogs asks Gogs for (always sent in full: Gogs resets a hook to push-only when omitted). */
 export const HOOK_EVENTS = ['create', 'delete', 'push', 'pull_request', 'issue_comment', 'release'];

@@ -1,0 +1,31 @@
+/**
+ * What the sidecar asks of a repository's git remote before a build exists: which commit a ref names, and
+ * which files a build changes. git/ implements it with the real git over HTTP(S); trigger/ uses it.
+ */
+
+/** HTTP Basic credentials for a clone URL (a Gogs user and access token); null for public repositories. */
+export type GitCredentials = { username: string; password: string } | null;
+
+export interface GitRemote {
+  /**
+   * The commit `ref` points to on the remote (`refs/heads/x`, `refs/tags/v1`, `refs/pull/7/head`), with
+   * annotated tags peeled to their commit; null when the remote has no such ref. Throws AppError GIT_FAILED
+   * when the remote cannot be asked (unreachable, refused credentials), with what to check.
+   */
+  resolveRef(remote: string, ref: string, credentials: GitCredentials): Promise<string | null>;
+  /**
+   * The paths that differ between two commits, as `paths:` conditions see them: `from..to` for a push,
+   * `merge-base(from, to)..to` with `mergeBase` (a pull request against its target branch, `from` then being
+   * the target's ref). Null when it cannot be known: `from` is empty or all zeros (a new branch), a commit is
+   * missing, or more paths changed than conditions may look at. Objects are fetched into a cache kept per
+   * `cacheKey` (without file contents), so the next build of the repository fetches only what is new.
+   */
+  changedPaths(request: {
+    cacheKey: string;
+    remote: string;
+    credentials: GitCredentials;
+    from: string;
+    to: string;
+    mergeBase: boolean;
+  }): Promise<string[] | null>;
+}
