@@ -13,6 +13,8 @@ Usage: drone-gogs <command> [options]
   repo repair [OWNER/NAME]      check and fix the webhooks of enabled repositories
   repo list                     the repositories drone-gogs knows
   repo set OWNER/NAME ...       trust, stage timeout, pipeline file of a repository
+  build ls OWNER/NAME           the builds of a repository, newest first
+  build info OWNER/NAME NUMBER  one build: its stages, steps and provenance
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
   hooks reconcile               look for pushes Gogs did not deliver, once
   pipeline lint FILE            check a .drone.yml

@@ -1,20 +1,28 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { createBuildService } from './builds/index.ts';
 import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
 import {
   AppError,
+  type BuildService,
   type Clock,
   type Counters,
+  type Delivery,
+  type GitCredentials,
   type GogsClient,
   type Logger,
+  type Repo,
   type RepoService,
   type RunnerPool,
   type Running,
   type Stores,
   systemClock,
 } from './core/index.ts';
+import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
+import { startStageWorker } from './queue/index.ts';
 import {
   createHookRegistrar,
   createRepoService,
@@ -23,8 +31,15 @@ import {
 } from './repos/index.ts';
 import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
 import { createSecretCipher, type SecretCipher } from './secrets/index.ts';
-import { openStores, startWalCheckpointer } from './store/index.ts';
+import { createStoredLogSink, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
+import {
+  type DeliveryOutcome,
+  planUnderDeadline,
+  processDelivery,
+  type SystemFacts,
+  startTrigger,
+} from './trigger/index.ts';
 import { VERSION } from './version.ts';
 import {
   createDeliveryIntake,
@@ -68,8 +83,17 @@ export interface Services {
   /** Null when the Gogs API is not configured. */
   gogs: GogsClient | null;
   repos: RepoService;
+  builds: BuildService;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
   reconciler(): Reconciler;
+  /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
+  deliveryProcessor(): (delivery: Delivery) => Promise<DeliveryOutcome>;
+  /** What builds call the sidecar (DRONE_SYSTEM_*), from DRONE_GOGS_PUBLIC_URL. */
+  system: SystemFacts;
+  /** Credentials git sends for a repository's clone URL (the Gogs token); null without one. */
+  gitCredentials(repo: Repo): GitCredentials;
+  /** Calls `listener` whenever this process stored a delivery; returns the function that stops it. */
+  onDeliveryStored(listener: () => void): () => void;
   /** The Docker engines that run stages; made on first use (health checks start then). */
   runner(): RunnerPool;
   close(): Promise<void>;
@@ -108,7 +132,16 @@ export async function openServices(
           }),
       )
     : createDeliveryIntake({ deliveries: stores.deliveries, clock });
-  const inbox = createInbox({ secrets: hookSecrets, intake, logger, counters });
+  const storedListeners = new Set<() => void>();
+  const inbox = createInbox({
+    secrets: hookSecrets,
+    intake,
+    logger,
+    counters,
+    onAccepted: () => {
+      for (const listener of storedListeners) listener();
+    },
+  });
   const gogs =
     config.gogs.url && config.gogs.token
       ? createGogsClient({
@@ -158,6 +191,32 @@ export async function openServices(
     defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
     logger,
   });
+  const builds = createBuildService({ builds: stores.builds, repos: stores.repos });
+  const git = createGitRemote({ cacheDir: join(config.dataDir, 'git-cache') });
+  const publicUrl = new URL(config.publicUrl);
+  const system: SystemFacts = {
+    proto: publicUrl.protocol.replace(':', ''),
+    host: publicUrl.host,
+    version: VERSION,
+  };
+  // The token as the Basic user name, which Gogs accepts for git over HTTP.
+  const gitCredentials = (): GitCredentials =>
+    config.gogs.token ? { username: config.gogs.token, password: '' } : null;
+  const deliveryProcessor = () => {
+    const gogsClient = requireGogs();
+    return (delivery: Delivery) =>
+      processDelivery(delivery, {
+        repos: stores.repos,
+        builds: stores.builds,
+        gogs: gogsClient,
+        git,
+        credentials: gitCredentials,
+        plan: (file, context, options) => planUnderDeadline(file, context, options),
+        system,
+        clock,
+        logger,
+      });
+  };
   let pool: RunnerPool | null = null;
   const runner = () => {
     pool ??= openRunnerPool(config, logger);
@@ -173,7 +232,15 @@ export async function openServices(
     inbox,
     gogs,
     repos,
+    builds,
     reconciler,
+    deliveryProcessor,
+    system,
+    gitCredentials,
+    onDeliveryStored(listener) {
+      storedListeners.add(listener);
+      return () => storedListeners.delete(listener);
+    },
     runner,
     async close() {
       pool?.close();
@@ -210,9 +277,10 @@ export async function startSidecar(
   // Started in this order, stopped in reverse: webhooks are answered until everything else has stopped.
   const parts: Running[] = [];
   if (config.database.isLocalFile) parts.push(startWalCheckpointer({ url: config.database.url, logger }));
+  const instanceId = newInstanceId('serve', hostname(), process.pid);
   parts.push(
     await startInstanceKeeper({
-      id: newInstanceId('serve', hostname(), process.pid),
+      id: instanceId,
       hostname: hostname(),
       instances: services.stores.instances,
       runner: services.runner(),
@@ -222,7 +290,39 @@ export async function startSidecar(
   );
   const server = await serveHttp(app, config.listen, config.http);
   parts.push(server);
-  if (services.gogs) parts.push(startReconciliation(services));
+  const stages = startStageWorker({
+    queue: services.stores.stageQueue,
+    builds: services.stores.builds,
+    repos: services.stores.repos,
+    runner: services.runner(),
+    logSink: (ids) => createStoredLogSink({ store: services.stores.logs, ids }),
+    plan: (file, context, options) => planUnderDeadline(file, context, options),
+    credentials: services.gitCredentials,
+    system: services.system,
+    holder: instanceId,
+    defaultTimeoutMs: config.runner.stageTimeoutMs,
+    clock: services.clock,
+    logger,
+  });
+  parts.push(stages);
+  if (services.gogs) {
+    parts.push(startReconciliation(services));
+    const trigger = startTrigger({
+      deliveries: services.stores.deliveries,
+      process: services.deliveryProcessor(),
+      holder: instanceId,
+      clock: services.clock,
+      logger,
+      onBuildCreated: () => stages.nudge(),
+    });
+    const unsubscribe = services.onDeliveryStored(() => trigger.nudge());
+    parts.push({
+      async stop() {
+        unsubscribe();
+        await trigger.stop();
+      },
+    });
+  }
   let stopping: Promise<void> | null = null;
   return {
     url: server.url,

@@ -15,4 +15,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   pipeline: async () => (await import('./pipeline.ts')).pipelineCommand,
   exec: async () => (await import('./exec.ts')).execCommand,
   engines: async () => (await import('./engines.ts')).enginesCommand,
+  build: async () => (await import('./build.ts')).buildCommand,
 };

@@ -146,6 +146,8 @@ export interface Stage extends Omit<NewStage, 'steps'> {
   repoId: number;
   /** The engine that ran it; '' until claimed. */
   machine: string;
+  /** The instance that claimed it; '' until claimed. */
+  claimedBy: string;
   exitCode: number;
   errIgnore: boolean;
   startedAt: number;
@@ -179,8 +181,10 @@ export interface BuildFilter {
   status?: BuildStatus;
   /** At most this many, newest first. */
   limit: number;
-  /** Only builds numbered below this (paging). */
+  /** Only builds numbered below this (paging by number). */
   beforeNumber?: number;
+  /** Builds to pass over first (paging by page). */
+  offset?: number;
 }
 
 export interface BuildStore {
@@ -192,6 +196,8 @@ export interface BuildStore {
   create(build: NewBuild): Promise<{ build: Build; created: boolean }>;
   find(repoId: number, number: number): Promise<BuildWithStages | null>;
   findByKey(idempotencyKey: string): Promise<Build | null>;
+  /** By the build's id (not its number); null when gone. */
+  get(id: number): Promise<BuildWithStages | null>;
   /** The pipeline file a build was created from, by its SHA-256; null when unknown. */
   config(sha256: string): Promise<string | null>;
   /** Newest first; served from an index on (repository, number). */

@@ -20,12 +20,14 @@ export interface GitRemote {
    * missing, or more paths changed than conditions may look at. Objects are fetched into a cache kept per
    * `cacheKey` (without file contents), so the next build of the repository fetches only what is new.
    */
-  changedPaths(request: {
-    cacheKey: string;
-    remote: string;
-    credentials: GitCredentials;
-    from: string;
-    to: string;
-    mergeBase: boolean;
-  }): Promise<string[] | null>;
+  changedPaths(request: ChangedPathsRequest): Promise<string[] | null>;
+}
+
+export interface ChangedPathsRequest {
+  cacheKey: string;
+  remote: string;
+  credentials: GitCredentials;
+  from: string;
+  to: string;
+  mergeBase: boolean;
 }

@@ -1,3 +1,4 @@
+export * from './build-service.ts';
 export * from './builds.ts';
 export * from './errors.ts';
 export * from './git.ts';
@@ -7,6 +8,7 @@ export * from './hook-event.ts';
 export * from './lifecycle.ts';
 export * from './plan.ts';
 export * from './principal.ts';
+export * from './queue.ts';
 export * from './repos.ts';
 export * from './runner.ts';
 export * from './ssh-host-keys.ts';

@@ -1,4 +1,5 @@
 import type { BuildStore, ChangeFeed } from './builds.ts';
+import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
 
 /**
@@ -245,6 +246,7 @@ export interface Stores {
   branchHeads: BranchHeadStore;
   builds: BuildStore;
   changes: ChangeFeed;
+  stageQueue: StageQueueStore;
   logs: LogStore;
   instances: InstanceStore;
   close(): Promise<void>;

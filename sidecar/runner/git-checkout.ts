@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { AppError, buildRefProblem, commitShaProblem } from '../core/index.ts';
+import { gitEnvironment } from '../git/index.ts';
 
 export interface GitCheckout {
   directory: string;
@@ -25,35 +26,17 @@ export interface GitCheckout {
   signal: AbortSignal;
 }
 
-/** The Authorization header value git sends; the caller masks it along with the password. */
-export function basicAuthorization(credentials: { username: string; password: string }): string {
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-
 /** The credentials git may send: never over a connection whose TLS an untrusted pipeline chose not to verify. */
 function usableCredentials(checkout: GitCheckout): GitCheckout['credentials'] {
   return checkout.skipVerify && !checkout.trusted ? null : checkout.credentials;
 }
 
-function gitEnvironment(checkout: GitCheckout): Record<string, string> {
-  const credentials = usableCredentials(checkout);
-  const environment: Record<string, string> = {
-    // Nothing from the sidecar's environment, the host's git configuration or credential helpers; never a prompt.
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_TERMINAL_PROMPT: '0',
-    HOME: checkout.directory,
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    // The remote is an HTTP(S) clone URL: no ext::, file:// or other transport, whatever the URL says.
-    GIT_ALLOW_PROTOCOL: 'http:https',
-  };
-  if (checkout.skipVerify) environment.GIT_SSL_NO_VERIFY = 'true';
-  if (credentials !== null) {
-    environment.GIT_CONFIG_COUNT = '1';
-    environment.GIT_CONFIG_KEY_0 = 'http.extraHeader';
-    environment.GIT_CONFIG_VALUE_0 = `Authorization: ${basicAuthorization(credentials)}`;
-  }
-  return environment;
+function checkoutEnvironment(checkout: GitCheckout): Record<string, string> {
+  return gitEnvironment({
+    home: checkout.directory,
+    credentials: usableCredentials(checkout),
+    skipVerify: checkout.skipVerify,
+  });
 }
 
 async function git(checkout: GitCheckout, args: string[]): Promise<void> {
@@ -61,7 +44,7 @@ async function git(checkout: GitCheckout, args: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: checkout.directory,
-      env: gitEnvironment(checkout),
+      env: checkoutEnvironment(checkout),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: checkout.signal,
     });

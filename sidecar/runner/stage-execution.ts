@@ -17,9 +17,10 @@ import type {
   StepState,
   WorkspaceSource,
 } from '../core/index.ts';
+import { basicAuthorization } from '../git/index.ts';
 import { containerSpec } from './container-spec.ts';
 import { engineMessage } from './docker-errors.ts';
-import { basicAuthorization, checkoutCommit } from './git-checkout.ts';
+import { checkoutCommit } from './git-checkout.ts';
 import { ensureImage } from './image-pull.ts';
 import { stepLabels } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';

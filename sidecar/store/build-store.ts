@@ -194,6 +194,11 @@ export function createBuildStore(db: Database, now: () => number = Date.now): Bu
       return row ? withStages(row) : null;
     },
 
+    async get(id) {
+      const [row] = await db.select().from(builds).where(eq(builds.id, id)).limit(1);
+      return row ? withStages(row) : null;
+    },
+
     async findByKey(idempotencyKey) {
       const [row] = await db.select().from(builds).where(eq(builds.idempotencyKey, idempotencyKey)).limit(1);
       return row ? buildOf(row) : null;
@@ -219,7 +224,8 @@ export function createBuildStore(db: Database, now: () => number = Date.now): Bu
         .from(builds)
         .where(and(...conditions))
         .orderBy(desc(builds.number))
-        .limit(filter.limit);
+        .limit(filter.limit)
+        .offset(filter.offset ?? 0);
       return rows.map(buildOf);
     },
   };

@@ -10,6 +10,7 @@ import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
 import { upgradeStoredSecrets } from './secret-upgrade.ts';
+import { createStageQueueStore } from './stage-queue.ts';
 
 export { createStoredLogSink, type StoredLogSinkDeps } from './log-sink.ts';
 export { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
@@ -49,6 +50,7 @@ export async function openStores(
     branchHeads: createBranchHeadStore(database.db),
     builds: createBuildStore(database.db),
     changes: createChangeFeed(database.db),
+    stageQueue: createStageQueueStore(database.db),
     logs: createLogStore(database.db),
     instances: createInstanceStore(database.db),
     async close() {

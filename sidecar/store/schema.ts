@@ -185,6 +185,9 @@ export const builds = sqliteTable(
   (table) => [
     uniqueIndex('builds_idempotency_key_unique').on(table.idempotencyKey),
     uniqueIndex('builds_repo_number_unique').on(table.repoId, table.number),
+    // `build ls --branch` and `--event` on a repository with years of builds: rare matches must not scan them.
+    index('builds_repo_target_number_idx').on(table.repoId, table.target, table.number),
+    index('builds_repo_event_number_idx').on(table.repoId, table.event, table.number),
     index('builds_status_idx').on(table.status, table.id),
   ],
 );
@@ -214,6 +217,8 @@ export const stages = sqliteTable(
     errIgnore: integer({ mode: 'boolean' }).notNull().default(false),
     exitCode: integer().notNull().default(0),
     machine: text().notNull().default(''),
+    /** The instance running it; '' until claimed. */
+    claimedBy: text().notNull().default(''),
     os: text().notNull().default('linux'),
     arch: text().notNull().default('amd64'),
     variant: text().notNull().default(''),

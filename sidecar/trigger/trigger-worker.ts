@@ -4,7 +4,14 @@
  * are created exactly once (their idempotency key). What fails is tried again later, with growing pauses, and
  * given up with its reason after a few attempts.
  */
-import type { Clock, Delivery, DeliveryStore, Logger, Running } from '../core/index.ts';
+import {
+  type Clock,
+  createWakeablePause,
+  type Delivery,
+  type DeliveryStore,
+  type Logger,
+  type Running,
+} from '../core/index.ts';
 import type { DeliveryOutcome } from './process-delivery.ts';
 
 export interface TriggerWorkerDeps {
@@ -20,6 +27,8 @@ export interface TriggerWorkerDeps {
   leaseMs?: number;
   /** Attempts before a delivery is given up as failed. */
   maxAttempts?: number;
+  /** Called when a build was created, so that its stages are claimed without waiting for the next poll. */
+  onBuildCreated?: () => void;
 }
 
 export interface TriggerWorker extends Running {
@@ -35,14 +44,14 @@ export function startTrigger(deps: TriggerWorkerDeps): TriggerWorker {
   const leaseMs = deps.leaseMs ?? 60_000;
   const maxAttempts = deps.maxAttempts ?? 6;
   let stopped = false;
-  let nudged = false;
-  let wake: (() => void) | null = null;
+  const sleep = createWakeablePause(pollMs);
 
   const settle = async (delivery: Delivery, outcome: DeliveryOutcome) => {
     const fields = { delivery: delivery.deliveryId };
     if (outcome.status === 'done') {
       const note = `build #${outcome.build.number}${outcome.created ? '' : ' (created before)'}`;
       await deliveries.settle(delivery.id, holder, 'done', note);
+      if (outcome.created) deps.onBuildCreated?.();
       logger.info(`trigger: ${note}`, { ...fields, build: outcome.build.number });
     } else {
       await deliveries.settle(delivery.id, holder, 'ignored', outcome.reason);
@@ -72,23 +81,9 @@ export function startTrigger(deps: TriggerWorkerDeps): TriggerWorker {
     }
   };
 
-  const pause = () =>
-    new Promise<void>((resolve) => {
-      if (nudged || stopped) return resolve();
-      const timer = setTimeout(() => {
-        wake = null;
-        resolve();
-      }, pollMs);
-      wake = () => {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      };
-    });
-
   const loop = async () => {
     while (!stopped) {
-      nudged = false;
+      sleep.reset();
       let leased: Delivery[] = [];
       try {
         leased = await deliveries.lease(holder, clock.now(), leaseMs, BATCH);
@@ -103,19 +98,16 @@ export function startTrigger(deps: TriggerWorkerDeps): TriggerWorker {
           }),
         );
       }
-      if (leased.length < BATCH) await pause();
+      if (leased.length < BATCH && !stopped) await sleep.pause();
     }
   };
   const running = loop();
 
   return {
-    nudge() {
-      nudged = true;
-      wake?.();
-    },
+    nudge: sleep.wake,
     async stop() {
       stopped = true;
-      wake?.();
+      sleep.wake();
       await running;
     },
   };

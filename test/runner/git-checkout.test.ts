@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuthorization, checkoutCommit, type GitCheckout } from '../../sidecar/runner/git-checkout.ts';
+import { basicAuthorization } from '../../sidecar/git/index.ts';
+import { checkoutCommit, type GitCheckout } from '../../sidecar/runner/git-checkout.ts';
 import { createGitCli, type GitCli, type GogsDouble, startGogsDouble } from '../support/gogs-double/index.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 

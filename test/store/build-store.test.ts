@@ -3,80 +3,21 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BuildOrigin, NewBuild, NewStage } from '../../sidecar/core/index.ts';
+import type { NewBuild, NewStage } from '../../sidecar/core/index.ts';
+import { testBuild, testOrigin, testStage } from '../support/builds.ts';
 import { openTestStores, repoFacts } from '../support/stores.ts';
 
-const origin: BuildOrigin = {
-  event: 'push',
-  action: '',
-  ref: 'refs/heads/master',
-  source: 'master',
-  target: 'master',
-  before: '0'.repeat(40),
-  after: 'a'.repeat(40),
-  message: 'one',
-  title: '',
-  link: '',
-  authorLogin: 'alice',
-  authorName: 'Alice',
-  authorEmail: 'alice@example.com',
-  authorAvatar: '',
-  sender: 'alice',
-  pullRequest: 0,
-  fork: '',
-  params: { DEPLOY: 'yes' },
-  cron: '',
-  deployTo: '',
-};
+const origin = testOrigin({ params: { DEPLOY: 'yes' } });
 
-const stage = (number: number, name: string): NewStage => ({
-  number,
-  name,
-  kind: 'pipeline',
-  type: 'docker',
-  status: number === 1 ? 'pending' : 'waiting_on_dependencies',
-  error: null,
-  os: 'linux',
-  arch: 'amd64',
-  variant: '',
-  limit: 0,
-  dependsOn: number === 1 ? [] : ['default'],
-  onSuccess: true,
-  onFailure: false,
-  labels: { region: 'eu' },
-  steps: [
-    {
-      number: 1,
-      name: 'clone',
-      image: 'drone/git',
-      status: 'pending',
-      detached: false,
-      errIgnore: false,
-      dependsOn: [],
-    },
-    {
-      number: 2,
-      name: 'test',
-      image: 'golang:1.22',
-      status: 'pending',
-      detached: false,
-      errIgnore: false,
-      dependsOn: ['clone'],
-    },
-  ],
-});
+const stage = (number: number, name: string): NewStage =>
+  testStage(number, name, {
+    status: number === 1 ? 'pending' : 'waiting_on_dependencies',
+    dependsOn: number === 1 ? [] : ['default'],
+    labels: { region: 'eu' },
+  });
 
-const newBuild = (repoId: number, key: string, stages: NewStage[] = [stage(1, 'default')]): NewBuild => ({
-  repoId,
-  idempotencyKey: key,
-  origin,
-  status: 'pending',
-  error: null,
-  parent: 0,
-  config: 'kind: pipeline\nsteps:\n- name: test\n  image: golang:1.22\n',
-  changedPaths: ['main.go'],
-  stages,
-});
+const newBuild = (repoId: number, key: string, stages: NewStage[] = [stage(1, 'default')]): NewBuild =>
+  testBuild(repoId, key, { origin, stages, changedPaths: ['main.go'] });
 
 describe('the build store', () => {
   let t: Awaited<ReturnType<typeof openTestStores>>;

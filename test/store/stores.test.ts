@@ -1,7 +1,6 @@
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewDelivery } from '../../sidecar/core/index.ts';
-import { openTestStores } from '../support/stores.ts';
+import { openTestStores, testDelivery } from '../support/stores.ts';
 
 type TestStores = Awaited<ReturnType<typeof openTestStores>>;
 
@@ -16,23 +15,7 @@ const facts = {
   htmlUrl: 'https://git.example.com/Acme/Rocket',
 };
 
-function delivery(deliveryId: string, repoId: number, after = ''): NewDelivery {
-  return {
-    deliveryId,
-    repoId,
-    event: 'push',
-    kind: 'push',
-    action: 'pushed',
-    ref: 'refs/heads/main',
-    after,
-    headers: '{}',
-    body: '{}',
-    synthetic: false,
-    status: 'pending',
-    statusReason: null,
-    receivedAt: 1,
-  };
-}
+const delivery = testDelivery;
 
 describe('stores on a freshly migrated libSQL file', () => {
   let stores: TestStores;

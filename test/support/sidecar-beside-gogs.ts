@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runCli } from '../../sidecar/cli.ts';
 import { loadConfig } from '../../sidecar/config/index.ts';
-import type { Clock } from '../../sidecar/core/index.ts';
+import type { Clock, Delivery } from '../../sidecar/core/index.ts';
 import { startSidecar } from '../../sidecar/main.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { type GogsDouble, type GogsDoubleOptions, startGogsDouble } from './gogs-double/index.ts';
@@ -54,6 +54,15 @@ export async function startSidecarBesideGogs(
     push: (branch: string, files: Record<string, string>, message: string) =>
       gogs.pushCommit({ owner: 'alice', name: 'app', branch, files, message }),
     cli: (...args: string[]) => runCommand(runCli, args, { cwd: dir.path, env }),
+    /** Waits until the trigger settled the delivery (done, ignored or failed), then returns it. */
+    async settled(deliveryId: string): Promise<Delivery> {
+      for (;;) {
+        const delivery = await sidecar.services.stores.deliveries.findByDeliveryId(deliveryId);
+        if (delivery !== null && delivery.status !== 'pending' && delivery.status !== 'processing')
+          return delivery;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     async dispose() {
       await sidecar.stop();
       await gogs.close();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RepoFacts, Stores } from '../../sidecar/core/index.ts';
+import type { NewDelivery, RepoFacts, Stores } from '../../sidecar/core/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 
@@ -31,5 +31,24 @@ export function repoFacts(fullName: string, gogsId: number): RepoFacts {
     defaultBranch: 'master',
     cloneUrl: '',
     htmlUrl: '',
+  };
+}
+
+/** A stored push delivery as the intake makes it, for seeding a store. */
+export function testDelivery(deliveryId: string, repoId: number, after = ''): NewDelivery {
+  return {
+    deliveryId,
+    repoId,
+    event: 'push',
+    kind: 'push',
+    action: 'pushed',
+    ref: 'refs/heads/main',
+    after,
+    headers: '{}',
+    body: '{}',
+    synthetic: false,
+    status: 'pending',
+    statusReason: null,
+    receivedAt: 1,
   };
 }

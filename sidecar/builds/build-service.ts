@@ -1,0 +1,113 @@
+import {
+  AppError,
+  type Build,
+  type BuildEvent,
+  type BuildFilter,
+  type BuildListQuery,
+  type BuildService,
+  type BuildStatus,
+  type BuildStore,
+  branchNameProblem,
+  type Repo,
+  type RepoStore,
+} from '../core/index.ts';
+import { droneBuild, droneBuildDetail } from './drone-view.ts';
+
+export const DEFAULT_BUILD_PAGE_SIZE = 25;
+export const MAX_BUILD_PAGE_SIZE = 100;
+/** Linux's PATH_MAX, the longest name a push can bring (as pipeline/ caps branch names). */
+const MAX_BRANCH_CHARS = 4096;
+/** Longer than any OWNER/NAME Gogs allows; a longer one is refused before it reaches a query or a message. */
+const MAX_FULL_NAME_CHARS = 512;
+/** Rows read per query while walking past the pages before the one asked for. */
+
+/** Drone's events and statuses, the words a query may use. */
+export const BUILD_EVENTS: readonly BuildEvent[] = [
+  'push',
+  'pull_request',
+  'tag',
+  'promote',
+  'rollback',
+  'cron',
+  'custom',
+];
+export const BUILD_STATUSES: readonly BuildStatus[] = [
+  'pending',
+  'blocked',
+  'declined',
+  'waiting_on_dependencies',
+  'running',
+  'success',
+  'failure',
+  'error',
+  'killed',
+  'skipped',
+];
+
+export interface BuildServiceDeps {
+  builds: BuildStore;
+  repos: RepoStore;
+}
+
+/** Why a list query cannot be answered, worded for the CLI's options and the API's parameters; null when it can. */
+export function buildListQueryProblem(query: BuildListQuery): string | null {
+  const { branch, event, status, limit, page } = query;
+  if (event !== undefined && !(BUILD_EVENTS as readonly string[]).includes(event))
+    return `event must be one of ${BUILD_EVENTS.join(', ')}`;
+  if (status !== undefined && !(BUILD_STATUSES as readonly string[]).includes(status))
+    return `status must be one of ${BUILD_STATUSES.join(', ')}`;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_BUILD_PAGE_SIZE))
+    return `limit must be a whole number from 1 to ${MAX_BUILD_PAGE_SIZE}`;
+  if (page !== undefined && !(Number.isSafeInteger(page) && page >= 1))
+    return 'page must be a whole number from 1';
+  if (branch !== undefined) {
+    if (branch.length > MAX_BRANCH_CHARS) return `branch must be at most ${MAX_BRANCH_CHARS} characters`;
+    const problem = branchNameProblem(branch);
+    if (problem !== null) return `branch is not a branch name: it ${problem}`;
+  }
+  return null;
+}
+
+/** Builds for the CLI and, later, the API: reads only, through the stores' interfaces. */
+export function createBuildService(deps: BuildServiceDeps): BuildService {
+  const { builds, repos } = deps;
+
+  const repoNamed = async (fullName: string): Promise<Repo> => {
+    if (fullName.length > MAX_FULL_NAME_CHARS)
+      throw new AppError('BAD_REQUEST', `a repository name is at most ${MAX_FULL_NAME_CHARS} characters`);
+    const repo = await repos.findByFullName(fullName);
+    if (repo === null) throw new AppError('NOT_FOUND', `no repository ${fullName} is known to drone-gogs`);
+    return repo;
+  };
+
+  const pageOf = (
+    repoId: number,
+    filter: Omit<BuildFilter, 'limit' | 'offset'>,
+    limit: number,
+    page: number,
+  ): Promise<Build[]> => builds.list(repoId, { ...filter, limit, offset: (page - 1) * limit });
+
+  return {
+    async list(_actor, fullName, query) {
+      const problem = buildListQueryProblem(query);
+      if (problem !== null) throw new AppError('BAD_REQUEST', problem);
+      const repo = await repoNamed(fullName);
+      const filter = {
+        branch: query.branch,
+        event: query.event as BuildEvent | undefined,
+        status: query.status as BuildStatus | undefined,
+      };
+      const found = await pageOf(repo.id, filter, query.limit ?? DEFAULT_BUILD_PAGE_SIZE, query.page ?? 1);
+      return found.map((build) => droneBuild(build, repo));
+    },
+
+    async info(_actor, fullName, number) {
+      if (!(Number.isSafeInteger(number) && number >= 1))
+        throw new AppError('BAD_REQUEST', 'a build number is a whole number from 1');
+      const repo = await repoNamed(fullName);
+      const found = await builds.find(repo.id, number);
+      if (found === null) throw new AppError('NOT_FOUND', `${repo.fullName} has no build #${number}`);
+      return droneBuildDetail(found, repo);
+    },
+  };
+}

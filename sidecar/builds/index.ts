@@ -1,0 +1,10 @@
+export {
+  BUILD_EVENTS,
+  BUILD_STATUSES,
+  type BuildServiceDeps,
+  buildListQueryProblem,
+  createBuildService,
+  DEFAULT_BUILD_PAGE_SIZE,
+  MAX_BUILD_PAGE_SIZE,
+} from './build-service.ts';
+export { type DroneViewRepo, droneBuild, droneBuildDetail, droneStage, droneStep } from './drone-view.ts';

@@ -1,0 +1,63 @@
+/**
+ * The database as the queue of stages: every process claims from it, and nothing but the stored rows decides who
+ * runs what. store/ implements it; queue/ drives it. Every method may be called by several processes at once.
+ */
+import type { BuildStatus, NewStep, Stage, StageStatus, Step } from './builds.ts';
+import type { StepStatus } from './runner.ts';
+
+export interface StepChange {
+  status: StepStatus;
+  exitCode: number | null;
+  error: string | null;
+  /** Milliseconds since the epoch; 0 while not started or not ended. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface StageEnd {
+  status: StageStatus;
+  error: string | null;
+  exitCode: number;
+  finishedAt: number;
+  /** The engine that ran it; '' when it never ran. */
+  machine: string;
+}
+
+/** A build's stages as queue decisions need them. */
+export interface BuildProgressFacts {
+  buildId: number;
+  repoId: number;
+  status: BuildStatus;
+  stages: Stage[];
+}
+
+export interface StageQueueStore {
+  /** Pending stages, oldest first (FIFO by creation), at most `limit`. */
+  pending(limit: number): Promise<Stage[]>;
+  /**
+   * Takes a pending stage for `holder` to run on `machine`: one conditional update on the stage's version, so of
+   * several processes claiming the same stage exactly one gets true. The build's status follows through
+   * {@link applyProgress}.
+   */
+  claim(stage: Stage, holder: string, machine: string, now: number): Promise<boolean>;
+  /** The step rows of a claimed stage, as its compiled plan has them (created when it starts, as on Drone). */
+  addSteps(stage: Stage, steps: NewStep[]): Promise<Step[]>;
+  /** Records a step's progress; a step that already ended keeps its end. */
+  updateStep(stage: Stage, step: Step, change: StepChange): Promise<void>;
+  /** Ends a running stage; no effect on a stage that already ended. */
+  finishStage(stage: Stage, end: StageEnd): Promise<void>;
+  /** The build's stages and status, to decide what its ended stages imply. */
+  progressFacts(buildId: number): Promise<BuildProgressFacts | null>;
+  /**
+   * Applies those decisions: waiting stages to pending or skipped (only while still waiting), and the build's
+   * status (with its finish time once final). Conditional, so applying them twice or late changes nothing.
+   */
+  applyProgress(
+    facts: BuildProgressFacts,
+    released: { id: number; status: 'pending' | 'skipped' }[],
+    status: BuildStatus,
+    now: number,
+  ): Promise<void>;
+  /** Builds that are not final but have a stage that is: candidates for {@link applyProgress}. */
+  unsettledBuilds(limit: number): Promise<number[]>;
+}

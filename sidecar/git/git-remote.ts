@@ -1,0 +1,32 @@
+/**
+ * The {@link GitRemote} of core/, with the real git over HTTP(S).
+ */
+import { resolve } from 'node:path';
+import type { GitRemote } from '../core/index.ts';
+import { changedPathsOf } from './changed-paths.ts';
+import { createKeyedQueue } from './keyed-queue.ts';
+import { resolveRemoteRef } from './remote-refs.ts';
+
+/** Long enough for the first fetch of a large history (commits and trees only). */
+export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
+
+export interface GitRemoteOptions {
+  /** Holds one bare repository per cache key; made when first needed. May be shared by several processes. */
+  cacheDir: string;
+  /** The most any one git command may take before it is killed; default {@link DEFAULT_GIT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+}
+
+export function createGitRemote(options: GitRemoteOptions): GitRemote {
+  const cacheDir = resolve(options.cacheDir);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  const queue = createKeyedQueue();
+  return {
+    resolveRef(remote, ref, credentials) {
+      return resolveRemoteRef({ workDir: cacheDir, timeoutMs }, remote, ref, credentials);
+    },
+    changedPaths(request) {
+      return changedPathsOf({ cacheDir, timeoutMs, queue }, request);
+    },
+  };
+}
