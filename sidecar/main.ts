@@ -29,7 +29,13 @@ import {
   diagnoseHookUrl,
   gatherHookUrlFacts,
 } from './repos/index.ts';
-import { connectEngines, createRunnerPool, newInstanceId, startInstanceKeeper } from './runner/index.ts';
+import {
+  connectEngines,
+  createRunnerPool,
+  judgeInstances,
+  newInstanceId,
+  startInstanceKeeper,
+} from './runner/index.ts';
 import { createSecretCipher, type SecretCipher } from './secrets/index.ts';
 import { createStoredLogSink, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
@@ -300,6 +306,8 @@ export async function startSidecar(
     credentials: services.gitCredentials,
     system: services.system,
     holder: instanceId,
+    alive: () =>
+      judgeInstances({ instances: services.stores.instances, clock: services.clock, hostname: hostname() }),
     defaultTimeoutMs: config.runner.stageTimeoutMs,
     clock: services.clock,
     logger,

@@ -58,6 +58,13 @@ export interface StageQueueStore {
     status: BuildStatus,
     now: number,
   ): Promise<void>;
+  /** Stages marked running, with the instance that claimed each: what recovery checks against live instances. */
+  running(): Promise<Stage[]>;
+  /**
+   * Ends a running stage whose process died: `error` with `reason`, its running steps `error` and its pending
+   * ones `skipped`. No effect when the stage is no longer running.
+   */
+  abandon(stage: Stage, reason: string, now: number): Promise<void>;
   /** Builds that are not final but have a stage that is: candidates for {@link applyProgress}. */
   unsettledBuilds(limit: number): Promise<number[]>;
 }

@@ -46,6 +46,11 @@ export interface StageWorkerDeps {
   clock: Clock;
   logger: Logger;
   pollMs?: number;
+  /**
+   * Whether each instance lives (runner's judgeInstances): a running stage whose instance died is ended `error`
+   * on start and then once a minute. Without it nothing is recovered.
+   */
+  alive?: () => Promise<(instance: string) => boolean>;
   /** How long stopping waits for running stages before it kills them (they end `killed`, saying why). */
   stopDeadlineMs?: number;
 }
@@ -56,6 +61,7 @@ export interface StageWorker extends Running {
 }
 
 const SETTLE_BATCH = 20;
+const RECOVERY_INTERVAL_MS = 60_000;
 
 export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   const { queue, clock, logger, holder } = deps;
@@ -213,7 +219,23 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     running.set(done, abort);
   };
 
+  let recoveredAt = Number.NEGATIVE_INFINITY;
+  /** Ends the stages of instances that died, so that no stage stays running forever. */
+  const recover = async () => {
+    if (deps.alive === undefined || clock.now() - recoveredAt < RECOVERY_INTERVAL_MS) return;
+    recoveredAt = clock.now();
+    const alive = await deps.alive();
+    for (const stage of await queue.running()) {
+      if (stage.claimedBy === holder || alive(stage.claimedBy)) continue;
+      const reason = `the drone-gogs process that ran this stage (${stage.claimedBy}) stopped; its containers are removed`;
+      await queue.abandon(stage, reason, clock.now());
+      logger.warn('queue: ended a stage whose process died', { build: stage.buildId, stage: stage.name });
+      await progress(stage.buildId);
+    }
+  };
+
   const pass = async () => {
+    await recover();
     for (const buildId of await queue.unsettledBuilds(SETTLE_BATCH)) await progress(buildId);
     let free = freeSlots();
     if (free <= 0) return;

@@ -18,7 +18,7 @@ export {
   type RunnerPoolOptions,
 } from './engine-pool.ts';
 export { newInstanceId } from './instance-ids.ts';
-export { startInstanceKeeper } from './instance-keeper.ts';
+export { judgeInstances, startInstanceKeeper } from './instance-keeper.ts';
 export { createLogHub, type LogHubOptions } from './log-hub.ts';
 export { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
 export { reapDeadInstances } from './reap.ts';

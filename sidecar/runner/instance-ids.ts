@@ -25,7 +25,11 @@ export function livenessOf(facts: LivenessFacts): (instance: string) => boolean 
   const known = new Map(facts.known.map((row) => [row.id, row]));
   return (instance) => {
     const row = known.get(instance);
-    if (row !== undefined) return row.stoppedAt === null && facts.now - row.heartbeatAt <= facts.staleAfterMs;
+    if (row !== undefined) {
+      if (row.stoppedAt !== null || facts.now - row.heartbeatAt > facts.staleAfterMs) return false;
+      // A sidecar of this host whose process is gone is dead now, not only once its heartbeat is stale.
+      return row.hostname !== facts.hostname || facts.processAlive(row.pid);
+    }
     const exec = /^exec-(.+)-(\d+)-[0-9a-f]+$/.exec(instance);
     if (exec !== null && exec[1] === facts.hostname) return facts.processAlive(Number(exec[2]));
     return true;

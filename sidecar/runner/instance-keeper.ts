@@ -27,6 +27,24 @@ const REAP_INTERVAL_MS = 60_000;
 /** Missed heartbeats before an instance counts as dead. */
 const MISSED_BEATS = 6;
 
+/**
+ * Whether each instance lives, judged now from the instances table (heartbeats, clean stops, and the process of
+ * sidecars on this host): what reaping and the queue's recovery both go by.
+ */
+export async function judgeInstances(deps: {
+  instances: Pick<InstanceStore, 'list'>;
+  clock: Clock;
+  hostname: string;
+}): Promise<(instance: string) => boolean> {
+  return livenessOf({
+    known: await deps.instances.list(),
+    now: deps.clock.now(),
+    staleAfterMs: HEARTBEAT_MS * MISSED_BEATS,
+    hostname: deps.hostname,
+    processAlive,
+  });
+}
+
 export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<InstanceKeeper> {
   const { id, instances, runner, clock, logger } = deps;
   await instances.register({ id, hostname: deps.hostname, pid: process.pid }, clock.now());
@@ -36,13 +54,7 @@ export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<Ins
     reaping ??= (async () => {
       try {
         await runner.checkEngines();
-        const alive = livenessOf({
-          known: await instances.list(),
-          now: clock.now(),
-          staleAfterMs: HEARTBEAT_MS * MISSED_BEATS,
-          hostname: deps.hostname,
-          processAlive,
-        });
+        const alive = await judgeInstances({ instances, clock, hostname: deps.hostname });
         return await reapDeadInstances(runner, (instance) => instance === id || alive(instance), logger);
       } catch (error) {
         logger.error('runner: reaping what dead instances left failed; retried later', {

@@ -189,6 +189,36 @@ export function createStageQueueStore(db: Database): StageQueueStore {
       if (first !== undefined) await db.batch([first, ...rest]);
     },
 
+    async running() {
+      const rows = await db.select().from(stages).where(eq(stages.status, 'running')).orderBy(asc(stages.id));
+      return rows.map(stageOf);
+    },
+
+    async abandon(stage, reason, now) {
+      await db.batch([
+        db
+          .update(steps)
+          .set({
+            status: sql`case when ${steps.status} = 'running' then 'error' else 'skipped' end`,
+            error: sql`case when ${steps.status} = 'running' then ${reason} else ${steps.error} end`,
+            finishedAt: now,
+            version: sql`${steps.version} + 1`,
+          })
+          .where(and(eq(steps.stageId, stage.id), inArray(steps.status, ['pending', 'running']))),
+        db
+          .update(stages)
+          .set({
+            status: 'error',
+            error: reason,
+            finishedAt: now,
+            updatedAt: now,
+            version: sql`${stages.version} + 1`,
+          })
+          .where(and(eq(stages.id, stage.id), eq(stages.status, 'running'))),
+        change('stage', { repoId: stage.repoId, buildId: stage.buildId, stageId: stage.id }, 'error', now),
+      ]);
+    },
+
     async unsettledBuilds(limit) {
       const rows = await db
         .selectDistinct({ id: builds.id })

@@ -5,11 +5,11 @@ import { livenessOf } from '../../sidecar/runner/instance-ids.ts';
 
 const NOW = 1_800_000_000_000;
 
-function row(id: string, heartbeatAgoMs: number, stopped = false): Instance {
+function row(id: string, heartbeatAgoMs: number, stopped = false, hostname = 'ci-1', pid = 4242): Instance {
   return {
     id,
-    hostname: 'ci-1',
-    pid: 10,
+    hostname,
+    pid,
     startedAt: NOW - 3_600_000,
     heartbeatAt: NOW - heartbeatAgoMs,
     stoppedAt: stopped ? NOW - heartbeatAgoMs : null,
@@ -21,6 +21,8 @@ const alive = livenessOf({
     row('serve-ci-1-10-aaaa0000', 5_000),
     row('serve-ci-1-11-bbbb0000', 120_000),
     row('serve-ci-2-12-cccc0000', 1_000, true),
+    row('serve-ci-1-13-dddd0000', 1_000, false, 'ci-1', 13),
+    row('serve-ci-3-14-eeee0000', 1_000, false, 'ci-3', 14),
   ],
   now: NOW,
   staleAfterMs: 60_000,
@@ -33,6 +35,11 @@ describe('whether the owner of labelled resources still lives', () => {
     expect(alive('serve-ci-1-10-aaaa0000')).toBe(true);
     expect(alive('serve-ci-1-11-bbbb0000')).toBe(false);
     expect(alive('serve-ci-2-12-cccc0000')).toBe(false);
+  });
+
+  it('judges a sidecar of this host by its process too, so a killed one is dead before its heartbeat is stale', () => {
+    expect(alive('serve-ci-1-13-dddd0000')).toBe(false);
+    expect(alive('serve-ci-3-14-eeee0000')).toBe(true);
   });
 
   it('judges exec runs of this host by their process, and leaves other hosts alone', () => {

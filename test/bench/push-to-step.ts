@@ -1,0 +1,145 @@
+/**
+ * `node test/bench/push-to-step.ts`: from a push to its first step running, through the whole sidecar (webhook,
+ * trigger, queue, clone, container), beside the floor measured in the same run: a bare `git clone` of the same
+ * repository plus a dockerode create+start of the same image on an existing network. Goal: p50 and p95 at most
+ * the floor's + 300 ms. Where the time goes comes from the timestamps the sidecar stored for each stage of the way.
+ * Runs the sidecar in process beside the Gogs test double (Gogs cannot run here) on the local dockerd.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDocker } from '../support/docker.ts';
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images.ts';
+import { startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+
+const PUSHES = 20;
+const GOAL_MS = 300;
+const run = promisify(execFile);
+
+const PIPELINE = `kind: pipeline
+type: docker
+name: default
+steps:
+- name: first
+  image: ${BUSYBOX_IMAGE}
+  pull: never
+  commands:
+  - echo first
+`;
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+}
+
+await ensureBusyboxImage();
+const docker = createTestDocker();
+const t = await startSidecarBesideGogs({ env: { DRONE_GOGS_LOG_LEVEL: 'warn' } });
+const scratch = await makeTempDir('drone-gogs-bench-clone-');
+const network = await docker.createNetwork({
+  Name: `drone-gogs-bench-${process.pid}`,
+  Labels: { bench: '1' },
+});
+try {
+  await t.cli('repo', 'enable', 'alice/app');
+  const first = await t.push('master', { '.drone.yml': PIPELINE }, 'ci');
+  await t.settled(first.deliveries[0]?.id ?? '');
+  const repo = await t.sidecar.services.stores.repos.findByFullName('alice/app');
+  if (repo === null) throw new Error('alice/app is not enabled');
+  const stores = t.sidecar.services.stores;
+
+  /** The build of a push, once its first step started; polls the store (timestamps come from the runner). */
+  const startedBuild = async (number: number) => {
+    for (;;) {
+      const found = await stores.builds.find(repo.id, number);
+      const step = found?.stages[0]?.steps.find((each) => each.name === 'first');
+      if (found && step && step.startedAt > 0) return found;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const finished = async (number: number) => {
+    for (;;) {
+      const found = await stores.builds.find(repo.id, number);
+      if (found && found.build.finishedAt > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await finished(1);
+
+  const floorOnce = async (round: number) => {
+    const start = performance.now();
+    await run('git', ['clone', '--quiet', '--depth=1', repo.cloneUrl, join(scratch.path, `clone-${round}`)]);
+    const cloned = performance.now();
+    const container = await docker.createContainer({
+      Image: BUSYBOX_IMAGE,
+      Cmd: ['echo', 'first'],
+      Labels: { bench: '1' },
+      HostConfig: { NetworkMode: network.id, LogConfig: { Type: 'none', Config: {} } },
+    });
+    await container.start();
+    const started = performance.now();
+    await container.wait();
+    await container.remove({ force: true });
+    return { total: started - start, clone: cloned - start, container: started - cloned };
+  };
+
+  const sidecar: number[] = [];
+  const floor: number[] = [];
+  const parts: Record<string, number[]> = {
+    'push to delivery stored': [],
+    'stored to build created': [],
+    'created to stage claimed': [],
+    'claimed to clone started': [],
+    'clone (host git, copy into the volume)': [],
+    'clone done to first step started': [],
+  };
+  for (let round = 0; round < PUSHES; round++) {
+    floor.push((await floorOnce(round)).total);
+    const pushedAt = Date.now();
+    const push = await t.push('master', { 'n.txt': String(round) }, `push ${round}`);
+    const delivery = await t.settled(push.deliveries[0]?.id ?? '');
+    const number = Number(/#(\d+)/.exec(delivery.statusReason ?? '')?.[1]);
+    const { build, stages } = await startedBuild(number);
+    const stage = stages[0];
+    const clone = stage?.steps.find((step) => step.name === 'clone');
+    const step = stage?.steps.find((each) => each.name === 'first');
+    if (!stage || !clone || !step) throw new Error('missing rows');
+    sidecar.push(step.startedAt - pushedAt);
+    parts['push to delivery stored']?.push(delivery.receivedAt - pushedAt);
+    parts['stored to build created']?.push(build.createdAt - delivery.receivedAt);
+    parts['created to stage claimed']?.push(stage.startedAt - build.createdAt);
+    parts['claimed to clone started']?.push(clone.startedAt - stage.startedAt);
+    parts['clone (host git, copy into the volume)']?.push(clone.finishedAt - clone.startedAt);
+    parts['clone done to first step started']?.push(step.startedAt - clone.finishedAt);
+    await finished(number);
+  }
+
+  const p50 = percentile(sidecar, 0.5);
+  const p95 = percentile(sidecar, 0.95);
+  const floor50 = percentile(floor, 0.5);
+  const floor95 = percentile(floor, 0.95);
+  console.log(
+    `${PUSHES} pushes one after another, each to its first step running, beside the floor in alternating rounds`,
+  );
+  console.log(
+    `floor (git clone --depth=1 + create+start on a network): p50 ${floor50.toFixed(0)} ms, p95 ${floor95.toFixed(0)} ms`,
+  );
+  console.log(
+    `push to first step running:                           p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
+  );
+  console.log(
+    `over the floor: p50 +${(p50 - floor50).toFixed(0)} ms, p95 +${(p95 - floor95).toFixed(0)} ms (goal <= +${GOAL_MS} ms) ${
+      p50 - floor50 <= GOAL_MS && p95 - floor95 <= GOAL_MS ? 'ok' : 'OVER'
+    }; ratio p50 ${(p50 / floor50).toFixed(2)}x`,
+  );
+  console.log('where the time goes (p50 / p95, ms):');
+  for (const [name, samples] of Object.entries(parts))
+    console.log(
+      `  ${name.padEnd(40)} ${percentile(samples, 0.5).toFixed(0).padStart(5)} / ${percentile(samples, 0.95).toFixed(0)}`,
+    );
+} finally {
+  await network.remove().catch(() => {});
+  await scratch.remove();
+  await t.dispose();
+}
