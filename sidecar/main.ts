@@ -40,8 +40,9 @@ import { createSecretCipher, type SecretCipher } from './secrets/index.ts';
 import { createStoredLogSink, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import {
+  createPlanner,
   type DeliveryOutcome,
-  planUnderDeadline,
+  type Planner,
   processDelivery,
   type SystemFacts,
   startTrigger,
@@ -94,6 +95,8 @@ export interface Services {
   reconciler(): Reconciler;
   /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
   deliveryProcessor(): (delivery: Delivery) => Promise<DeliveryOutcome>;
+  /** Plans pushed files in a warm thread under a deadline. */
+  planner: Planner;
   /** What builds call the sidecar (DRONE_SYSTEM_*), from DRONE_GOGS_PUBLIC_URL. */
   system: SystemFacts;
   /** Credentials git sends for a repository's clone URL (the Gogs token); null without one. */
@@ -208,6 +211,7 @@ export async function openServices(
   // The token as the Basic user name, which Gogs accepts for git over HTTP.
   const gitCredentials = (): GitCredentials =>
     config.gogs.token ? { username: config.gogs.token, password: '' } : null;
+  const planner = createPlanner();
   const deliveryProcessor = () => {
     const gogsClient = requireGogs();
     return (delivery: Delivery) =>
@@ -217,7 +221,7 @@ export async function openServices(
         gogs: gogsClient,
         git,
         credentials: gitCredentials,
-        plan: (file, context, options) => planUnderDeadline(file, context, options),
+        plan: (file, context, options) => planner.plan(file, context, options),
         system,
         clock,
         logger,
@@ -241,6 +245,7 @@ export async function openServices(
     builds,
     reconciler,
     deliveryProcessor,
+    planner,
     system,
     gitCredentials,
     onDeliveryStored(listener) {
@@ -250,6 +255,7 @@ export async function openServices(
     runner,
     async close() {
       pool?.close();
+      await planner.stop();
       await intake.close();
       await stores.close();
     },
@@ -302,7 +308,7 @@ export async function startSidecar(
     repos: services.stores.repos,
     runner: services.runner(),
     logSink: (ids) => createStoredLogSink({ store: services.stores.logs, ids }),
-    plan: (file, context, options) => planUnderDeadline(file, context, options),
+    plan: (file, context, options) => services.planner.plan(file, context, options),
     credentials: services.gitCredentials,
     system: services.system,
     holder: instanceId,

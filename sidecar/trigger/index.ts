@@ -15,6 +15,7 @@ export {
   planUnderDeadline,
   spawnPlanThread,
 } from './plan-under-deadline.ts';
+export { createPlanner, type Planner } from './planner.ts';
 export {
   type DeliveryOutcome,
   type DeliveryProcessorDeps,
