@@ -15,6 +15,7 @@ Usage: drone-gogs <command> [options]
   repo set OWNER/NAME ...       trust, stage timeout, pipeline file of a repository
   build ls OWNER/NAME           the builds of a repository, newest first
   build info OWNER/NAME NUMBER  one build: its stages, steps and provenance
+  log view OWNER/NAME B S N     a step's log (--follow until it ends)
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
   hooks reconcile               look for pushes Gogs did not deliver, once
   pipeline lint FILE            check a .drone.yml

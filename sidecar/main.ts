@@ -200,7 +200,7 @@ export async function openServices(
     defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
     logger,
   });
-  const builds = createBuildService({ builds: stores.builds, repos: stores.repos });
+  const builds = createBuildService({ builds: stores.builds, repos: stores.repos, logs: stores.logs });
   const git = createGitRemote({ cacheDir: join(config.dataDir, 'git-cache') });
   const publicUrl = new URL(config.publicUrl);
   const system: SystemFacts = {

@@ -8,6 +8,7 @@ import {
   type BuildStatus,
   type BuildStore,
   branchNameProblem,
+  type LogStore,
   type Repo,
   type RepoStore,
 } from '../core/index.ts';
@@ -47,6 +48,7 @@ export const BUILD_STATUSES: readonly BuildStatus[] = [
 export interface BuildServiceDeps {
   builds: BuildStore;
   repos: RepoStore;
+  logs: LogStore;
 }
 
 /** Why a list query cannot be answered, worded for the CLI's options and the API's parameters; null when it can. */
@@ -109,5 +111,34 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
       if (found === null) throw new AppError('NOT_FOUND', `${repo.fullName} has no build #${number}`);
       return droneBuildDetail(found, repo);
     },
+
+    async log(_actor, fullName, at, afterLine = -1) {
+      for (const [what, value] of Object.entries(at))
+        if (!(Number.isSafeInteger(value) && value >= 1))
+          throw new AppError('BAD_REQUEST', `the ${what} is a number from 1, not ${value}`);
+      const repo = await repoNamed(fullName);
+      const found = await builds.find(repo.id, at.build);
+      if (found === null) throw new AppError('NOT_FOUND', `${repo.fullName} has no build #${at.build}`);
+      const stage = found.stages.find((each) => each.number === at.stage);
+      if (stage === undefined)
+        throw new AppError('NOT_FOUND', `build #${at.build} of ${repo.fullName} has no stage ${at.stage}`);
+      const step = stage.steps.find((each) => each.number === at.step);
+      if (step === undefined)
+        throw new AppError(
+          'NOT_FOUND',
+          `stage ${at.stage} of build #${at.build} has no step ${at.step} (yet)`,
+        );
+      const key = { repo: repo.fullName, build: String(at.build), stage: String(at.stage), step: step.name };
+      const lines = await deps.logs.read(key, { afterLine });
+      return { lines, ended: ENDED_STEP_STATUSES.has(step.status) };
+    },
   };
 }
+
+const ENDED_STEP_STATUSES: ReadonlySet<string> = new Set([
+  'success',
+  'failure',
+  'error',
+  'killed',
+  'skipped',
+]);

@@ -16,4 +16,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   exec: async () => (await import('./exec.ts')).execCommand,
   engines: async () => (await import('./engines.ts')).enginesCommand,
   build: async () => (await import('./build.ts')).buildCommand,
+  log: async () => (await import('./log.ts')).logCommand,
 };

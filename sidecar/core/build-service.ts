@@ -7,7 +7,7 @@
 import type { BuildStatus, StageStatus } from './builds.ts';
 import type { BuildEvent } from './plan.ts';
 import type { Principal } from './principal.ts';
-import type { StepStatus } from './runner.ts';
+import type { LogLine, StepStatus } from './runner.ts';
 
 /** A build without its stages, as Drone lists them. */
 export interface DroneBuild {
@@ -161,4 +161,22 @@ export interface BuildService {
   list(actor: Principal, fullName: string, query: BuildListQuery): Promise<DroneBuild[]>;
   /** One build with its stages and steps. Throws BAD_REQUEST for a number below 1, NOT_FOUND for an unknown one. */
   info(actor: Principal, fullName: string, number: number): Promise<DroneBuildDetail>;
+  /**
+   * A step's log lines numbered above `afterLine` (-1: from the start), as stored (secrets already masked), and
+   * whether the step has ended, after which no line is added. The stage and the step by number, as Drone's CLI
+   * names them. NOT_FOUND for a build, stage or step that does not exist.
+   */
+  log(actor: Principal, fullName: string, at: StepAddress, afterLine?: number): Promise<StepLog>;
+}
+
+/** A step as Drone's CLI addresses it: `OWNER/NAME BUILD STAGE STEP`. */
+export interface StepAddress {
+  build: number;
+  stage: number;
+  step: number;
+}
+
+export interface StepLog {
+  lines: LogLine[];
+  ended: boolean;
 }

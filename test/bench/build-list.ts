@@ -229,7 +229,7 @@ try {
   console.log(
     `seeded ${BUILDS.toLocaleString('en')} builds of octo/big and ${OTHER_BUILDS.toLocaleString('en')} of octo/small in ${(seedMs / 1000).toFixed(1)} s`,
   );
-  const service = createBuildService({ builds: stores.builds, repos: stores.repos });
+  const service = createBuildService({ builds: stores.builds, repos: stores.repos, logs: stores.logs });
   const list = (query: BuildListQuery) => service.list(LOCAL_ADMIN, 'octo/big', query);
   const client = createClient({ url });
   try {

@@ -48,7 +48,7 @@ describe('the build service', () => {
   beforeEach(async () => {
     t = await openTestStores();
     client = createClient({ url: t.url });
-    service = createBuildService({ builds: t.builds, repos: t.repos });
+    service = createBuildService({ builds: t.builds, repos: t.repos, logs: t.logs });
     repoId = (await t.repos.upsertFacts(repoFacts('alice/app', 1))).id;
     otherId = (await t.repos.upsertFacts(repoFacts('bob/lib', 2))).id;
   });

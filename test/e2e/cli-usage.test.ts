@@ -68,6 +68,8 @@ describe('drone-gogs usage, for every command', () => {
         'build',
         'build ls',
         'build info',
+        'log',
+        'log view',
         'hooks',
         'hooks rotate',
         'hooks reconcile',

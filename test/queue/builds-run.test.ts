@@ -63,7 +63,7 @@ describe('builds run', () => {
     await t.cli('repo', 'enable', 'alice/app');
     const push = await t.push(
       'master',
-      { '.drone.yml': pipeline('echo done'), 'version.txt': 'v42\n' },
+      { '.drone.yml': pipeline("printf '\\033[31mred\\033[0m\\n'; echo done"), 'version.txt': 'v42\n' },
       'add ci',
     );
     await t.settled(push.deliveries[0]?.id ?? '');
@@ -87,6 +87,19 @@ describe('builds run', () => {
       expect.arrayContaining(['v42', `build 1 of alice/app at ${push.sha.slice(0, 8)}`, 'done']),
     );
     expect(await logOf(1, 2, 'report')).toEqual(expect.arrayContaining(['the tests passed']));
+
+    // The same log through the CLI, with the escape sequence the step printed shown, not sent to the terminal.
+    const viewed = await t.cli('log', 'view', 'alice/app', '1', '1', '2', '--follow');
+    expect(viewed.code).toBe(0);
+    expect(viewed.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['v42', 'done', '\\u001b[31mred\\u001b[0m']),
+    );
+    expect(viewed.stdout).not.toContain('\u001b');
+    const missing = await t.cli('log', 'view', 'alice/app', '1', '1', '9');
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'drone-gogs: stage 1 of build #1 has no step 9 (yet)\n',
+    });
   });
 
   it('fails the build with the step that failed, and skips the stage that needs it to pass', async () => {
