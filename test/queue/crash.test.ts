@@ -57,8 +57,9 @@ describe('a serve process killed mid-step', () => {
       ).rows[0];
       return row === undefined ? undefined : String(row.claimed_by);
     });
+    // The step reports running before its container exists: wait for the container, so that the kill is mid-step.
     const docker = createTestDocker();
-    expect((await leftovers(docker, instance)).containers.length).toBeGreaterThan(0);
+    await until(async () => ((await leftovers(docker, instance)).containers.length > 0 ? true : undefined));
 
     await first.kill();
     sidecars.push(await startSidecarProcess({ cwd: dir.path, env }));
