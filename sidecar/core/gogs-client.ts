@@ -135,8 +135,18 @@ export interface GogsClient {
   editHook(owner: string, name: string, id: number, edit: GogsEditHook): Promise<GogsHook>;
   /** Idempotent: a hook that is already gone is not an error. */
   deleteHook(owner: string, name: string, id: number): Promise<void>;
-  /** Raw bytes of a file at a branch, tag or full 40-character SHA; null when the file does not exist. */
-  getRawFile(owner: string, name: string, ref: string, path: string): Promise<Uint8Array | null>;
+  /**
+   * Raw bytes of a file at a branch, tag or full 40-character SHA; null when the file does not exist. With
+   * `maxBytes`, reading stops after `maxBytes + 1` bytes, so a longer file is seen to be too long without being
+   * read whole.
+   */
+  getRawFile(
+    owner: string,
+    name: string,
+    ref: string,
+    path: string,
+    maxBytes?: number,
+  ): Promise<Uint8Array | null>;
   getCommit(owner: string, name: string, ref: string): Promise<GogsCommit>;
   listBranches(owner: string, name: string): Promise<GogsBranch[]>;
   getBranch(owner: string, name: string, branch: string): Promise<GogsBranch>;

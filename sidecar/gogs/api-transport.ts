@@ -34,6 +34,8 @@ export interface GogsCall {
   accept?: string;
   /** Non-2xx statuses the caller turns into a value itself (e.g. 404 for "absent"). */
   tolerate?: readonly number[];
+  /** Read at most this many bytes and one more of the answer, then stop (the caller refuses what is longer). */
+  maxBytes?: number;
 }
 
 export interface GogsReply {
@@ -100,7 +102,10 @@ export function createGogsTransport(options: GogsTransportOptions): GogsTranspor
           signal: AbortSignal.timeout(options.timeoutMs),
         });
         status = response.status;
-        bytes = new Uint8Array(await response.arrayBuffer());
+        bytes =
+          call.maxBytes === undefined
+            ? new Uint8Array(await response.arrayBuffer())
+            : await readAtMost(response, call.maxBytes + 1);
       } catch (error) {
         throw isTimeout(error)
           ? errorForTimeout(describe, options.timeoutMs, error)
@@ -140,4 +145,20 @@ export function parseTextReply<T>(reply: GogsReply, schema: z.ZodType<T>, what: 
   if (!result.success)
     throw errorForBadReply(reply.describe, reply.status, `${what}: ${problemsOf(result.error)}`);
   return result.data;
+}
+
+/** The first `limit` bytes of the answer; the rest is not read (the connection is cancelled). */
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array> {
+  if (response.body === null) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  while (length < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+  }
+  if (length >= limit) await reader.cancel();
+  return Buffer.concat(chunks).subarray(0, limit);
 }

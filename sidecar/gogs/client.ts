@@ -146,7 +146,7 @@ function createClientWith(options: GogsClientOptions, credentialHint: string): G
       });
     },
 
-    async getRawFile(owner, name, ref, path) {
+    async getRawFile(owner, name, ref, path, maxBytes) {
       const reply = await transport.send({
         method: 'GET',
         path: `${repoPath(owner, name)}/raw/${segments(ref)}/${segments(path.replace(/^\/+/, ''))}`,
@@ -154,6 +154,7 @@ function createClientWith(options: GogsClientOptions, credentialHint: string): G
         subject: fullName(owner, name),
         accept: '*/*',
         tolerate: [404],
+        ...(maxBytes === undefined ? {} : { maxBytes }),
       });
       return reply.status === 404 ? null : reply.bytes;
     },

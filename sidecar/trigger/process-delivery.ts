@@ -21,7 +21,7 @@ import {
   type RepoStore,
 } from '../core/index.ts';
 import { normalizeGogsHook } from '../gogs/index.ts';
-import type { PipelinePlan, PlanOptions } from '../pipeline/index.ts';
+import { MAX_FILE_BYTES, type PipelinePlan, type PlanOptions } from '../pipeline/index.ts';
 import { buildContextOf, type SystemFacts } from './build-context.ts';
 import type { PipelineSource } from './plan-under-deadline.ts';
 import { firstSkip } from './skip-rules.ts';
@@ -73,12 +73,31 @@ export async function processDelivery(
   }
 
   const origin = await originOf(event, repo, deps);
-  const file = await deps.gogs.getRawFile(repo.owner, repo.name, origin.after, repo.configPath);
+  const file = await deps.gogs.getRawFile(
+    repo.owner,
+    repo.name,
+    origin.after,
+    repo.configPath,
+    MAX_FILE_BYTES,
+  );
   if (file === null)
     return {
       status: 'ignored',
       reason: `no ${repo.configPath} at ${origin.after.slice(0, 8)}; \`drone-gogs repo set ${repo.fullName} --config=PATH\` names another file`,
     };
+  const key = `hook:${delivery.deliveryId}:${repo.configPath}`;
+  const errored = async (error: string, config: string, changedPaths: string[] | null) => {
+    const base = { repoId: repo.id, idempotencyKey: key, origin, parent: 0, config, changedPaths };
+    const { build, created } = await deps.builds.create({ ...base, status: 'error', error, stages: [] });
+    return { status: 'done', build, created } as const;
+  };
+  // Read no further than the limit, and keep nothing of a file over it.
+  if (file.length > MAX_FILE_BYTES)
+    return errored(
+      `${repo.configPath}: the file is over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit`,
+      '',
+      null,
+    );
   const changedPaths = await changedPathsOf(event, origin, repo, deps);
   const now = deps.clock.now();
   const context = buildContextOf({
@@ -94,17 +113,7 @@ export async function processDelivery(
     trusted: repo.trusted,
   });
   const config = new TextDecoder('utf-8', { fatal: false }).decode(file);
-  const key = `hook:${delivery.deliveryId}:${repo.configPath}`;
-  const common = { repoId: repo.id, idempotencyKey: key, origin, parent: 0, config, changedPaths };
-  if (planned.error !== null) {
-    const { build, created } = await deps.builds.create({
-      ...common,
-      status: 'error',
-      error: planned.error,
-      stages: [],
-    });
-    return { status: 'done', build, created };
-  }
+  if (planned.error !== null) return errored(planned.error, config, changedPaths);
   const running = planned.pipelines.filter((pipeline) => pipeline.runs);
   if (running.length === 0) {
     const reasons = planned.pipelines.map((pipeline) => `${pipeline.name}: ${pipeline.skipReason}`);
@@ -130,7 +139,17 @@ export async function processDelivery(
     labels: stage.node,
     steps: [],
   }));
-  const { build, created } = await deps.builds.create({ ...common, status: 'pending', error: null, stages });
+  const { build, created } = await deps.builds.create({
+    repoId: repo.id,
+    idempotencyKey: key,
+    origin,
+    parent: 0,
+    config,
+    changedPaths,
+    status: 'pending',
+    error: null,
+    stages,
+  });
   return { status: 'done', build, created };
 }
 

@@ -65,11 +65,13 @@ export const SKIP_RULES: readonly SkipRule[] = [
     name: 'skip-marker',
     check: ({ event }) => {
       if (event.kind === 'tag') return null;
-      const texts = [event.commits[0]?.message ?? '', event.pullRequest?.title ?? ''];
-      for (const text of texts) {
+      const texts: [string, string][] = [
+        ['commit message', event.commits[0]?.message ?? ''],
+        ['title', event.pullRequest?.title ?? ''],
+      ];
+      for (const [where, text] of texts) {
         const marker = skipMarkerIn(text);
-        if (marker !== undefined)
-          return `the ${texts.indexOf(text) === 0 ? 'commit message' : 'title'} says ${marker}`;
+        if (marker !== undefined) return `the ${where} says ${marker}`;
       }
       return null;
     },

@@ -174,6 +174,17 @@ describe('builds from deliveries', () => {
     expect(errored.status).toBe('error');
     expect(errored.error).toMatch(/^\.drone\.yml:\d+:\d+: /);
     expect(stages).toEqual([]);
+
+    // A file over the limit is neither planned nor kept.
+    const huge = `kind: pipeline\n# ${'x'.repeat(1024 * 1024)}\nsteps: []\n`;
+    const big = await t.push('master', { '.drone.yml': huge }, 'huge');
+    await t.settled(big.deliveries[0]?.id ?? '');
+    const { build: refused } = await build(2);
+    expect(refused).toMatchObject({
+      status: 'error',
+      error: '.drone.yml: the file is over the 1 MB limit',
+      configSha256: '',
+    });
   });
 
   it('creates one build when a delivery is processed again after a crash between building and settling', async () => {
