@@ -7,6 +7,13 @@ import type { LogLine } from './runner.ts';
  * may be called concurrently, and by several sidecar processes sharing one database.
  */
 
+/**
+ * Whose builds wait for approval (Drone's "protected" repositories, per event source): `forks` (the default)
+ * holds pull requests from forks, `pull_requests` every pull request, `all` every build.
+ */
+export type ApprovalRule = 'none' | 'forks' | 'pull_requests' | 'all';
+export const APPROVAL_RULES: readonly ApprovalRule[] = ['none', 'forks', 'pull_requests', 'all'];
+
 /** A Gogs repository the sidecar knows. `hookSecret` and `previousHookSecret` are encrypted (secrets/). */
 export interface Repo {
   id: number;
@@ -23,6 +30,20 @@ export interface Repo {
   configPath: string;
   /** How long a stage of this repository may run; null = the configured default. */
   timeoutMinutes: number | null;
+  /** Whose builds wait in `blocked` until someone approves them. */
+  requireApproval: ApprovalRule;
+  /** Gogs logins (lower case) whose builds never wait for approval. */
+  approvalAllowList: string[];
+  /** No builds for pull requests from forks / for any pull request. */
+  ignoreForks: boolean;
+  ignorePullRequests: boolean;
+  /** A new build cancels the older pending ones of the same branch (pushes) or pull request. */
+  autoCancelPushes: boolean;
+  autoCancelPullRequests: boolean;
+  /** Auto-cancel also kills superseded builds that already run. */
+  autoCancelRunning: boolean;
+  /** Stages of this repository that may run at once across every process; 0 = no limit. */
+  throttle: number;
   hookId: number | null;
   hookUrl: string | null;
   hookSecret: string | null;
@@ -48,6 +69,14 @@ export type RepoChange = Partial<
     | 'trusted'
     | 'configPath'
     | 'timeoutMinutes'
+    | 'requireApproval'
+    | 'approvalAllowList'
+    | 'ignoreForks'
+    | 'ignorePullRequests'
+    | 'autoCancelPushes'
+    | 'autoCancelPullRequests'
+    | 'autoCancelRunning'
+    | 'throttle'
     | 'hookId'
     | 'hookUrl'
     | 'hookSecret'

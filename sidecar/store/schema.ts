@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type {
+  ApprovalRule,
   BranchHead,
   BuildEvent,
   BuildStatus,
@@ -28,6 +29,18 @@ export const repos = sqliteTable(
     trusted: integer({ mode: 'boolean' }).notNull().default(false),
     configPath: text().notNull().default('.drone.yml'),
     timeoutMinutes: integer(),
+    /** Whose builds wait for approval: none, forks, pull_requests or all (see core's ApprovalRule). */
+    requireApproval: text().$type<ApprovalRule>().notNull().default('forks'),
+    /** Gogs logins whose builds never wait for approval: a JSON array, lower case. */
+    approvalAllowList: text({ mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    ignoreForks: integer({ mode: 'boolean' }).notNull().default(false),
+    ignorePullRequests: integer({ mode: 'boolean' }).notNull().default(false),
+    autoCancelPushes: integer({ mode: 'boolean' }).notNull().default(false),
+    autoCancelPullRequests: integer({ mode: 'boolean' }).notNull().default(false),
+    /** Whether auto-cancel also kills superseded builds that already run (else only pending ones). */
+    autoCancelRunning: integer({ mode: 'boolean' }).notNull().default(false),
+    /** Stages of this repository that may run at once, across every process; 0 = no limit. */
+    throttle: integer().notNull().default(0),
     /** The number of the repository's last build; bumped in the transaction that creates the next one. */
     buildCounter: integer().notNull().default(0),
     hookId: integer(),
@@ -73,6 +86,8 @@ export const deliveries = sqliteTable(
     uniqueIndex('deliveries_delivery_id_unique').on(table.deliveryId),
     index('deliveries_repo_after_idx').on(table.repoId, table.after),
     index('deliveries_status_idx').on(table.status, table.id),
+    // `repo deliveries OWNER/NAME`: a repository's newest deliveries without scanning everyone's.
+    index('deliveries_repo_id_idx').on(table.repoId, table.id),
   ],
 );
 
@@ -281,4 +296,25 @@ export const changes = sqliteTable(
     createdAt: integer().notNull(),
   },
   (table) => [index('changes_created_at_idx').on(table.createdAt)],
+);
+
+/**
+ * Repository and organisation secrets. `scope` is `repo:<gogs id>` or `org:<name in lower case>`; `data` is
+ * encrypted (secrets/) and bound to its place, so a ciphertext copied to another row does not decrypt.
+ */
+export const secrets = sqliteTable(
+  'secrets',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    scope: text().notNull(),
+    name: text().notNull(),
+    data: text().notNull(),
+    /** Exposed to pull requests from the repository itself (never to forks). */
+    pullRequest: integer({ mode: 'boolean' }).notNull().default(false),
+    createdBy: text().notNull().default(''),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+    version: integer().notNull().default(1),
+  },
+  (table) => [uniqueIndex('secrets_scope_name_unique').on(table.scope, sql`lower(${table.name})`)],
 );
