@@ -1,7 +1,9 @@
 /**
  * One server of the webhook benchmark, in its own process so the load generator does not share its event
  * loop: `bare` (Hono answering 202), `verify` (read, HMAC, constant-time compare, JSON.parse, 202, store
- * nothing) or `sidecar` (the real sidecar: verified, validated and durably stored before the 202).
+ * nothing), `sidecar` (the real sidecar: verified, validated and durably stored before the 202; no Gogs, so
+ * nothing is built) or `busy` (the same sidecar beside the Gogs double of gogs-server.ts: every stored delivery
+ * also becomes a build that the same process's trigger plans and whose stage its queue runs in a container).
  * Prints `listening <url>` when ready; runs until killed.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -17,7 +19,7 @@ import { openStores } from '../../sidecar/store/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { repoFacts } from '../support/stores.ts';
 
-const [kind, dataDir, secret, gogsIdText] = process.argv.slice(2);
+const [kind, dataDir, secret, gogsIdText, gogsJson] = process.argv.slice(2);
 if (!kind || !dataDir || !secret || !gogsIdText)
   throw new Error('usage: inbox-server.ts KIND DATA_DIR SECRET GOGS_ID');
 
@@ -41,11 +43,16 @@ if (kind === 'bare') {
       return c.body(null, 202);
     }),
   );
-} else if (kind === 'sidecar') {
+} else if (kind === 'sidecar' || kind === 'busy') {
+  const gogs: { url: string; token: string; cloneUrl: string } | null =
+    kind === 'busy' ? JSON.parse(gogsJson ?? '') : null;
   const secretKey = 'ab'.repeat(32);
   const url = pathToFileURL(join(dataDir, 'drone-gogs.db')).href;
   const seed = await openStores({ url });
-  const repo = await seed.repos.upsertFacts(repoFacts('bench/repo', Number(gogsIdText)));
+  const repo = await seed.repos.upsertFacts({
+    ...repoFacts(gogs ? 'alice/app' : 'bench/repo', Number(gogsIdText)),
+    cloneUrl: gogs?.cloneUrl ?? '',
+  });
   await seed.repos.update(repo.id, {
     active: true,
     hookSecret: createSecretCipher(Buffer.from(secretKey, 'hex')).encrypt(
@@ -55,7 +62,18 @@ if (kind === 'bare') {
   });
   await seed.close();
   const config = loadConfig(
-    { DRONE_GOGS_DATA_DIR: dataDir, DRONE_GOGS_SECRET_KEY: secretKey, DRONE_GOGS_LISTEN: '127.0.0.1:0' },
+    {
+      DRONE_GOGS_DATA_DIR: dataDir,
+      DRONE_GOGS_SECRET_KEY: secretKey,
+      DRONE_GOGS_LISTEN: '127.0.0.1:0',
+      ...(gogs
+        ? {
+            DRONE_GOGS_GOGS_URL: gogs.url,
+            DRONE_GOGS_GOGS_TOKEN: gogs.token,
+            DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '0',
+          }
+        : {}),
+    },
     dataDir,
   );
   const sidecar = await startSidecar(config, createLogger({ format: 'text', level: 'error' }));

@@ -3,6 +3,9 @@
  * real sidecar (every delivery durably stored before its 202) beside two baselines measured in the same,
  * interleaved rounds: a bare Hono handler answering 202, and a verify-only handler. Prints the ratios.
  * Goals: sidecar >= 0.6 x verify-only throughput; p99 < 10 ms at a steady 1,000 deliveries/s.
+ * Also the `busy` sidecar (issue 9): the same inbox while its own trigger turns every stored delivery into a
+ * build (file from the Gogs double, changed paths from git, plan) and its queue runs their stages in containers
+ * on the local dockerd; its ratio to the inbox alone says what building costs the webhooks.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +15,8 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
-import { benchPayload } from './payload.ts';
+import { ensureBusyboxImage } from '../support/images.ts';
+import { benchPayload, type PayloadTarget } from './payload.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -20,11 +24,28 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const WARM_UP_SECONDS = 8;
 const CONNECTIONS = 50;
 const SECRET = 'bench-secret';
-const KINDS = ['bare', 'verify', 'sidecar'] as const;
+const KINDS = ['bare', 'verify', 'sidecar', 'busy'] as const;
 type Kind = (typeof KINDS)[number];
 
 const payload = benchPayload(8192);
 const signature = signGogsPayload(payload.body, SECRET);
+
+/** The Gogs double the busy sidecar builds from, in its own process. */
+async function startGogs(): Promise<{ child: ChildProcess; info: string; target: PayloadTarget }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'gogs-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const info = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`the Gogs double exited with ${code}`)));
+  });
+  const parsed = JSON.parse(info);
+  return { child, info, target: { ...parsed, fullName: 'alice/app' } };
+}
 let deliveryCounter = 0;
 
 interface Run {
@@ -34,6 +55,9 @@ interface Run {
   non2xx: number;
   ok: number;
 }
+
+let busy: { body: Buffer; gogsId: number; signature: string; gogsInfo: string } | null = null;
+const payloadOf = (kind: Kind) => (kind === 'busy' && busy ? busy : { ...payload, signature });
 
 async function startServer(kind: Kind, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   // Every server runs with the young-generation size `npm start` gives the sidecar (fewer scavenges of 8 KB bodies).
@@ -45,7 +69,8 @@ async function startServer(kind: Kind, dataDir: string): Promise<{ url: string; 
       kind,
       dataDir,
       SECRET,
-      String(payload.gogsId),
+      String(payloadOf(kind).gogsId),
+      ...(kind === 'busy' && busy ? [busy.gogsInfo] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -67,16 +92,17 @@ async function stopServer(child: ChildProcess) {
   await exited;
 }
 
-function load(url: string, seconds: number, overallRate?: number): Promise<Run> {
+function load(url: string, seconds: number, overallRate?: number, kind: Kind = 'sidecar'): Promise<Run> {
+  const { body, gogsId, signature } = payloadOf(kind);
   return new Promise((resolve, reject) => {
     autocannon(
       {
-        url: `${url}/hook?repo=${payload.gogsId}`,
+        url: `${url}/hook?repo=${gogsId}`,
         method: 'POST',
         connections: overallRate ? 20 : CONNECTIONS,
         duration: seconds,
         ...(overallRate ? { overallRate } : {}),
-        body: payload.body,
+        body,
         headers: {
           'content-type': 'application/json',
           'x-gogs-event': 'push',
@@ -113,20 +139,25 @@ const median = (values: number[]) => {
 };
 
 const work = await mkdtemp(join(tmpdir(), 'drone-gogs-bench-'));
+await ensureBusyboxImage();
+const gogs = await startGogs();
+const busyBody = benchPayload(8192, gogs.target);
+busy = { ...busyBody, signature: signGogsPayload(busyBody.body, SECRET), gogsInfo: gogs.info };
 try {
   console.log(
     `webhook inbox: ${payload.body.length}-byte signed push deliveries, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s`,
   );
-  const runs: Record<Kind, Run[]> = { bare: [], verify: [], sidecar: [] };
-  const ratios: { verify: number[]; bare: number[] } = { verify: [], bare: [] };
+  const runs: Record<Kind, Run[]> = { bare: [], verify: [], sidecar: [], busy: [] };
+  const ratios: { verify: number[]; bare: number[]; busy: number[] } = { verify: [], bare: [], busy: [] };
+  const built = { builds: 0, stagesRun: 0, busyStored: 0 };
   let stored = 0;
   let sidecarAnswered = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of KINDS) {
       const dataDir = await mkdtemp(join(work, `${kind}-`));
       const server = await startServer(kind, dataDir);
-      const warmUp = await load(server.url, WARM_UP_SECONDS);
-      const run = await load(server.url, SECONDS);
+      const warmUp = await load(server.url, WARM_UP_SECONDS, undefined, kind);
+      const run = await load(server.url, SECONDS, undefined, kind);
       await stopServer(server.child);
       runs[kind].push(run);
       if (kind === 'sidecar') {
@@ -138,6 +169,18 @@ try {
         await stores.close();
         sidecarAnswered += warmUp.ok + run.ok;
       }
+      if (kind === 'busy') {
+        const stores = await openStores({
+          url: pathToFileURL(join(dataDir, 'drone-gogs.db')).href,
+          migrate: false,
+        });
+        built.busyStored += (await stores.deliveries.list({ limit: 10_000_000 })).length;
+        const repo = await stores.repos.findByFullName('alice/app');
+        const builds = repo ? await stores.builds.list(repo.id, { limit: 1_000_000 }) : [];
+        built.builds += builds.length;
+        built.stagesRun += builds.filter((build) => build.startedAt > 0).length;
+        await stores.close();
+      }
       process.stderr.write(
         `  round ${round} ${kind.padEnd(7)} ${Math.round(run.rps)} req/s p50 ${run.p50} ms p99 ${run.p99} ms${run.non2xx ? ` (${run.non2xx} non-2xx!)` : ''}\n`,
       );
@@ -145,6 +188,7 @@ try {
     const last = (kind: Kind) => runs[kind][runs[kind].length - 1]!.rps;
     ratios.verify.push(last('sidecar') / last('verify'));
     ratios.bare.push(last('sidecar') / last('bare'));
+    ratios.busy.push(last('busy') / last('sidecar'));
   }
 
   const steady: Record<'verify' | 'sidecar', Run> = {} as never;
@@ -162,10 +206,14 @@ try {
   console.log(row('bare'));
   console.log(row('verify'));
   console.log(row('sidecar'));
+  console.log(row('busy'));
   console.log(
     `ratio sidecar/verify-only: ${median(ratios.verify).toFixed(2)} (goal >= 0.60; per round ${ratios.verify.map((r) => r.toFixed(2)).join(', ')})`,
   );
   console.log(`ratio sidecar/bare hono:   ${median(ratios.bare).toFixed(2)}`);
+  console.log(
+    `ratio busy/inbox alone:    ${median(ratios.busy).toFixed(2)} (per round ${ratios.busy.map((r) => r.toFixed(2)).join(', ')}); while loaded the busy sidecar stored ${built.busyStored} deliveries, created ${built.builds} builds and started ${built.stagesRun} of them in containers`,
+  );
   for (const kind of ['verify', 'sidecar'] as const) {
     const run = steady[kind];
     console.log(
@@ -176,5 +224,6 @@ try {
   const verdict = stored >= sidecarAnswered ? 'every answered delivery was stored' : 'DELIVERIES MISSING';
   console.log(`durability: ${stored} stored, ${sidecarAnswered} answered 2xx: ${verdict}`);
 } finally {
+  gogs.child.kill('SIGTERM');
   await rm(work, { recursive: true, force: true });
 }
