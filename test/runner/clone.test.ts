@@ -1,10 +1,14 @@
 /** The clone step: the exact commit of a private repository, with credentials kept out of containers and logs. */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import type { GogsDouble } from '../support/gogs-double/index.ts';
 import { startGogsDouble } from '../support/gogs-double/index.ts';
+import {
+  HOLD_COMMAND,
+  heldContainer as heldContainerOf,
+  release,
+  streamBytes,
+} from '../support/held-step.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
 import { createHarness, IMAGE, outcomes, stageFrom } from './stage-harness.ts';
 
@@ -29,40 +33,12 @@ steps:
       - cat .git/config
       - env | sort
 `;
-const RELEASE = '/tmp/release-the-step';
 /** The same step, held running until the test has looked at its container from outside. */
-const HELD_PIPELINE = `${PIPELINE}      - while [ ! -e ${RELEASE} ]; do sleep 0.1; done
+const HELD_PIPELINE = `${PIPELINE}      - ${HOLD_COMMAND}
 `;
 
-/** The running container of `step` of the instance, once its script has reached the wait loop. */
-async function heldContainer(step: string): Promise<Docker.Container> {
-  const filters = JSON.stringify({
-    label: [`io.drone-gogs.instance=${instance}`, `io.drone-gogs.step=${step}`],
-    status: ['running'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const [found] = await docker.listContainers({ filters });
-    if (found !== undefined) {
-      const container = docker.getContainer(found.Id);
-      const { Processes } = await container.top();
-      if (Processes.some((row: string[]) => row.join(' ').includes('sleep'))) return container;
-    }
-    await sleep(100);
-  }
-  throw new Error(`no running container for step ${step}`);
-}
-
-async function streamBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-async function execIn(container: Docker.Container, cmd: string[]): Promise<void> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  await streamBytes(await exec.start({}));
-}
+const heldContainer = (step: string) =>
+  heldContainerOf(docker, [`io.drone-gogs.instance=${instance}`, `io.drone-gogs.step=${step}`]);
 
 beforeAll(async () => {
   await ensureBusyboxImage();
@@ -116,7 +92,7 @@ describe('docker runner: clone step', () => {
     const { Config, Args, Path } = await container.inspect();
     const { Processes } = await container.top({ ps_args: '-o pid,args' });
     const volume = await streamBytes(await container.getArchive({ path: stage.workspace.base }));
-    await execIn(container, ['touch', RELEASE]);
+    await release(container);
     const { result, logs } = await running;
 
     const basic = Buffer.from(`alice:${PASSWORD}`).toString('base64');
