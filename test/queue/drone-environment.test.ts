@@ -119,7 +119,7 @@ describe('DRONE_* variables of a step', () => {
     const repo = await t.sidecar.services.stores.repos.findByFullName('alice/app');
     for (;;) {
       const found = await t.sidecar.services.stores.builds.find(repo?.id ?? 0, number);
-      if (found !== null && found.stages[0]?.claimedBy) return found;
+      if (found?.stages[0]?.claimedBy) return found;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
