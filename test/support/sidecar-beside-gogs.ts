@@ -8,6 +8,9 @@ import { type GogsDouble, type GogsDoubleOptions, startGogsDouble } from './gogs
 import { runCommand } from './run-command.ts';
 import { makeTempDir } from './temp-dir.ts';
 
+/** The environment of a sidecar no Docker engine answers: its builds' stages stay as the trigger created them. */
+export const NO_ENGINE = { DRONE_GOGS_DOCKER_HOST: 'unix:///run/drone-gogs-tests-no-engine.sock' };
+
 /**
  * The set-up an admin has: the Gogs test double with a user `alice` who owns `alice/app`, and the sidecar
  * serving on loopback beside it. `cli(...)` runs `drone-gogs` commands with the same environment, in process.

@@ -5,7 +5,7 @@
 import { createClient } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuildWithStages } from '../../sidecar/core/index.ts';
-import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { NO_ENGINE, type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const PIPELINE = `kind: pipeline
 type: docker
@@ -31,9 +31,6 @@ steps:
   image: busybox
   commands: [echo deploy]
 `;
-
-/** No Docker engine answers: stages stay as the trigger created them (test/queue runs them). */
-const NO_ENGINE = { DRONE_GOGS_DOCKER_HOST: 'unix:///run/drone-gogs-tests-no-engine.sock' };
 
 describe('builds from deliveries', () => {
   let t: SidecarBesideGogs;
