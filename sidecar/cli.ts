@@ -12,10 +12,17 @@ Usage: drone-gogs <command> [options]
   repo disable OWNER/NAME       remove the webhook; keep the history
   repo repair [OWNER/NAME]      check and fix the webhooks of enabled repositories
   repo list                     the repositories drone-gogs knows
-  repo set OWNER/NAME ...       trust, stage timeout, pipeline file of a repository
+  repo set OWNER/NAME ...       trust, timeout, pipeline file, approval, auto-cancel, throttle
+  repo deliveries OWNER/NAME    the webhooks Gogs sent and what became of each
   build ls OWNER/NAME           the builds of a repository, newest first
   build info OWNER/NAME NUMBER  one build: its stages, steps and provenance
+  build restart|cancel OWNER/NAME NUMBER
+                                run a build again; stop a build
+  build approve|decline OWNER/NAME NUMBER [STAGE]
+                                let a blocked build run, or refuse it
   log view OWNER/NAME B S N     a step's log (--follow until it ends)
+  secret add|update|ls|rm (OWNER/NAME | --org ORG) ...
+                                the secrets pipelines read with from_secret
   hooks rotate [OWNER/NAME]     give webhooks new secrets (the old one stays valid for a grace period)
   hooks reconcile               look for pushes Gogs did not deliver, once
   pipeline lint FILE            check a .drone.yml

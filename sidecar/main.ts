@@ -16,13 +16,14 @@ import {
   type RepoService,
   type RunnerPool,
   type Running,
+  type SecretService,
   type Stores,
   systemClock,
 } from './core/index.ts';
 import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
-import { startStageWorker } from './queue/index.ts';
+import { cancelSuperseded, startRetention, startStageWorker } from './queue/index.ts';
 import {
   createHookRegistrar,
   createRepoService,
@@ -36,7 +37,12 @@ import {
   newInstanceId,
   startInstanceKeeper,
 } from './runner/index.ts';
-import { createSecretCipher, type SecretCipher } from './secrets/index.ts';
+import {
+  createBuildSecrets,
+  createSecretCipher,
+  createSecretService,
+  type SecretCipher,
+} from './secrets/index.ts';
 import { createStoredLogSink, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import {
@@ -91,6 +97,8 @@ export interface Services {
   gogs: GogsClient | null;
   repos: RepoService;
   builds: BuildService;
+  /** Repository and organisation secrets: names and rules out, values only in. */
+  secrets: SecretService;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
   reconciler(): Reconciler;
   /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
@@ -103,6 +111,11 @@ export interface Services {
   gitCredentials(repo: Repo): GitCredentials;
   /** Calls `listener` whenever this process stored a delivery; returns the function that stops it. */
   onDeliveryStored(listener: () => void): () => void;
+  /**
+   * Calls `listener` whenever this process's build service approved, restarted or cancelled something, so that
+   * the stage worker acts at once; returns the function that stops it.
+   */
+  onBuildsChanged(listener: () => void): () => void;
   /** The Docker engines that run stages; made on first use (health checks start then). */
   runner(): RunnerPool;
   close(): Promise<void>;
@@ -196,11 +209,12 @@ export async function openServices(
     });
   const repos = createRepoService({
     repos: stores.repos,
+    deliveries: stores.deliveries,
     registrar,
     defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
     logger,
   });
-  const builds = createBuildService({ builds: stores.builds, repos: stores.repos, logs: stores.logs });
+  const secrets = createSecretService({ secrets: stores.secrets, repos: stores.repos, cipher, logger });
   const git = createGitRemote({ cacheDir: join(config.dataDir, 'git-cache') });
   const publicUrl = new URL(config.publicUrl);
   const system: SystemFacts = {
@@ -212,10 +226,27 @@ export async function openServices(
   const gitCredentials = (): GitCredentials =>
     config.gogs.token ? { username: config.gogs.token, password: '' } : null;
   const planner = createPlanner();
+  const buildListeners = new Set<() => void>();
+  const builds = createBuildService({
+    builds: stores.builds,
+    repos: stores.repos,
+    logs: stores.logs,
+    actions: {
+      queue: stores.stageQueue,
+      plan: (file, context, options) => planner.plan(file, context, options),
+      system,
+      clock,
+      logger,
+      changed: () => {
+        for (const listener of buildListeners) listener();
+      },
+    },
+  });
+  const autoCancel = { builds: stores.builds, queue: stores.stageQueue, repos: stores.repos, clock, logger };
   const deliveryProcessor = () => {
     const gogsClient = requireGogs();
-    return (delivery: Delivery) =>
-      processDelivery(delivery, {
+    return async (delivery: Delivery) => {
+      const outcome = await processDelivery(delivery, {
         repos: stores.repos,
         builds: stores.builds,
         gogs: gogsClient,
@@ -226,6 +257,10 @@ export async function openServices(
         clock,
         logger,
       });
+      // Again when the delivery is processed again: killing what already ended changes nothing.
+      if (outcome.status === 'done') await cancelSuperseded(outcome.build, autoCancel);
+      return outcome;
+    };
   };
   let pool: RunnerPool | null = null;
   const runner = () => {
@@ -243,6 +278,7 @@ export async function openServices(
     gogs,
     repos,
     builds,
+    secrets,
     reconciler,
     deliveryProcessor,
     planner,
@@ -251,6 +287,10 @@ export async function openServices(
     onDeliveryStored(listener) {
       storedListeners.add(listener);
       return () => storedListeners.delete(listener);
+    },
+    onBuildsChanged(listener) {
+      buildListeners.add(listener);
+      return () => buildListeners.delete(listener);
     },
     runner,
     async close() {
@@ -302,14 +342,20 @@ export async function startSidecar(
   );
   const server = await serveHttp(app, config.listen, config.http);
   parts.push(server);
+  const buildSecrets = createBuildSecrets({
+    secrets: services.stores.secrets,
+    cipher: services.cipher,
+    logger,
+  });
   const stages = startStageWorker({
     queue: services.stores.stageQueue,
     builds: services.stores.builds,
     repos: services.stores.repos,
     runner: services.runner(),
-    logSink: (ids) => createStoredLogSink({ store: services.stores.logs, ids }),
+    logSink: (stepIds) => createStoredLogSink({ store: services.stores.logs, stepIds }),
     plan: (file, context, options) => services.planner.plan(file, context, options),
     credentials: services.gitCredentials,
+    secretsFor: (repo, build) => buildSecrets.forBuild(repo, build.origin),
     system: services.system,
     holder: instanceId,
     alive: () =>
@@ -319,6 +365,16 @@ export async function startSidecar(
     logger,
   });
   parts.push(stages);
+  const stopNudging = services.onBuildsChanged(() => stages.nudge());
+  parts.push({ stop: async () => void stopNudging() });
+  parts.push(
+    startRetention({
+      store: services.stores.retention,
+      keepMs: config.retention.logsMs,
+      clock: services.clock,
+      logger,
+    }),
+  );
   if (services.gogs) {
     parts.push(startReconciliation(services));
     const trigger = startTrigger({

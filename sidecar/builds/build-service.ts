@@ -9,18 +9,16 @@ import {
   type BuildStore,
   branchNameProblem,
   type LogStore,
-  type Repo,
   type RepoStore,
 } from '../core/index.ts';
+import { type BuildActionDeps, createBuildActions } from './build-actions.ts';
+import { buildNamed, repoNamed } from './build-lookup.ts';
 import { droneBuild, droneBuildDetail } from './drone-view.ts';
 
 export const DEFAULT_BUILD_PAGE_SIZE = 25;
 export const MAX_BUILD_PAGE_SIZE = 100;
 /** Linux's PATH_MAX, the longest name a push can bring (as pipeline/ caps branch names). */
 const MAX_BRANCH_CHARS = 4096;
-/** Longer than any OWNER/NAME Gogs allows; a longer one is refused before it reaches a query or a message. */
-const MAX_FULL_NAME_CHARS = 512;
-/** Rows read per query while walking past the pages before the one asked for. */
 
 /** Drone's events and statuses, the words a query may use. */
 export const BUILD_EVENTS: readonly BuildEvent[] = [
@@ -49,6 +47,8 @@ export interface BuildServiceDeps {
   builds: BuildStore;
   repos: RepoStore;
   logs: LogStore;
+  /** What approving, declining, restarting and cancelling need; without it (a benchmark of reads) they refuse. */
+  actions?: Omit<BuildActionDeps, 'builds' | 'repos'>;
 }
 
 /** Why a list query cannot be answered, worded for the CLI's options and the API's parameters; null when it can. */
@@ -70,17 +70,11 @@ export function buildListQueryProblem(query: BuildListQuery): string | null {
   return null;
 }
 
-/** Builds for the CLI and, later, the API: reads only, through the stores' interfaces. */
+/** Builds for the CLI and, later, the API, through the stores' interfaces. */
 export function createBuildService(deps: BuildServiceDeps): BuildService {
   const { builds, repos } = deps;
-
-  const repoNamed = async (fullName: string): Promise<Repo> => {
-    if (fullName.length > MAX_FULL_NAME_CHARS)
-      throw new AppError('BAD_REQUEST', `a repository name is at most ${MAX_FULL_NAME_CHARS} characters`);
-    const repo = await repos.findByFullName(fullName);
-    if (repo === null) throw new AppError('NOT_FOUND', `no repository ${fullName} is known to drone-gogs`);
-    return repo;
-  };
+  const actions =
+    deps.actions === undefined ? readOnly() : createBuildActions({ ...deps.actions, builds, repos });
 
   const pageOf = (
     repoId: number,
@@ -90,10 +84,12 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
   ): Promise<Build[]> => builds.list(repoId, { ...filter, limit, offset: (page - 1) * limit });
 
   return {
+    ...actions,
+
     async list(_actor, fullName, query) {
       const problem = buildListQueryProblem(query);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
-      const repo = await repoNamed(fullName);
+      const repo = await repoNamed(repos, fullName);
       const filter = {
         branch: query.branch,
         event: query.event as BuildEvent | undefined,
@@ -104,11 +100,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
     },
 
     async info(_actor, fullName, number) {
-      if (!(Number.isSafeInteger(number) && number >= 1))
-        throw new AppError('BAD_REQUEST', 'a build number is a whole number from 1');
-      const repo = await repoNamed(fullName);
-      const found = await builds.find(repo.id, number);
-      if (found === null) throw new AppError('NOT_FOUND', `${repo.fullName} has no build #${number}`);
+      const { repo, found } = await buildNamed(deps, fullName, number);
       return droneBuildDetail(found, repo);
     },
 
@@ -116,9 +108,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
       for (const [what, value] of Object.entries(at))
         if (!(Number.isSafeInteger(value) && value >= 1))
           throw new AppError('BAD_REQUEST', `the ${what} is a number from 1, not ${value}`);
-      const repo = await repoNamed(fullName);
-      const found = await builds.find(repo.id, at.build);
-      if (found === null) throw new AppError('NOT_FOUND', `${repo.fullName} has no build #${at.build}`);
+      const { repo, found } = await buildNamed(deps, fullName, at.build);
       const stage = found.stages.find((each) => each.number === at.stage);
       if (stage === undefined)
         throw new AppError('NOT_FOUND', `build #${at.build} of ${repo.fullName} has no stage ${at.stage}`);
@@ -128,11 +118,20 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           'NOT_FOUND',
           `stage ${at.stage} of build #${at.build} has no step ${at.step} (yet)`,
         );
-      const key = { repo: repo.fullName, build: String(at.build), stage: String(at.stage), step: step.name };
-      const lines = await deps.logs.read(key, { afterLine });
+      // The status is read before the lines, and a step's last line is stored before its final status: no line
+      // is added after those of an ended step.
+      const lines = await deps.logs.read(step.id, { afterLine });
       return { lines, ended: ENDED_STEP_STATUSES.has(step.status) };
     },
   };
+}
+
+/** The writes of a service built without their dependencies. */
+function readOnly(): Pick<BuildService, 'approve' | 'decline' | 'restart' | 'cancel'> {
+  const refuse = async (): Promise<never> => {
+    throw new AppError('INTERNAL', 'builds: this build service was built to read only');
+  };
+  return { approve: refuse, decline: refuse, restart: refuse, cancel: refuse };
 }
 
 const ENDED_STEP_STATUSES: ReadonlySet<string> = new Set([

@@ -1,3 +1,4 @@
+export { type BuildActionDeps, createBuildActions } from './build-actions.ts';
 export {
   BUILD_EVENTS,
   BUILD_STATUSES,
@@ -8,3 +9,10 @@ export {
   MAX_BUILD_PAGE_SIZE,
 } from './build-service.ts';
 export { type DroneViewRepo, droneBuild, droneBuildDetail, droneStage, droneStep } from './drone-view.ts';
+export {
+  approvalOf,
+  blockedStages,
+  declineOf,
+  type StageDecision,
+  type StageFacts,
+} from './stage-decisions.ts';

@@ -13,6 +13,7 @@ import {
   type DroneStage,
   LOCAL_ADMIN,
 } from '../core/index.ts';
+import type { Services } from '../main.ts';
 import { defineCommand, defineCommandGroup } from './command-args.ts';
 import { terminalJson, terminalText } from './terminal-text.ts';
 import { textTable } from './text-table.ts';
@@ -77,15 +78,108 @@ const info = defineCommand({
   },
 });
 
+type BuildChange = (
+  services: Services,
+  fullName: string,
+  number: number,
+  stage?: number,
+) => Promise<DroneBuildDetail>;
+
+/** `build restart|cancel|approve|decline`: one build changed through the build service, the result printed. */
+function changeCommand(spec: {
+  action: string;
+  summary: string;
+  details: string;
+  withStage: boolean;
+  change: BuildChange;
+  done: (build: DroneBuildDetail, number: number, fullName: string) => string;
+}) {
+  return defineCommand({
+    name: `build ${spec.action}`,
+    args: `OWNER/NAME NUMBER${spec.withStage ? ' [STAGE]' : ''} [--json]`,
+    summary: spec.summary,
+    details: `${spec.details}  --json   print Drone's JSON of the build afterwards instead of text\n`,
+    options: { json: { type: 'boolean' } },
+    positionals: ['OWNER/NAME', 'NUMBER', ...(spec.withStage ? ['[STAGE]'] : [])],
+    async run({ values, positionals: [fullName = '', text = '', stageText], usageError }, io) {
+      const number = wholeNumber(text);
+      if (!(number >= 1))
+        return usageError(`NUMBER must be a build number (1, 2, …), not ${terminalText(text, 40)}`);
+      const stage = stageText === undefined ? undefined : wholeNumber(stageText);
+      if (stage !== undefined && !(stage >= 1))
+        return usageError(`STAGE must be a stage number (1, 2, …), not ${terminalText(stageText ?? '', 40)}`);
+      return withServices(io, async (services) => {
+        const build = await spec.change(services, fullName, number, stage);
+        io.stdout(
+          values.json
+            ? terminalJson(build)
+            : `${spec.done(build, number, terminalText(fullName, 200))}\n${formatStages(build)}`,
+        );
+        return 0;
+      });
+    },
+  });
+}
+
+/** `build approve|decline`: the blocked stages of a build, or the one numbered STAGE. */
+const decision = (verb: 'approve' | 'decline', summary: string, note: string) =>
+  changeCommand({
+    action: verb,
+    summary: `${summary}: every blocked stage, or the one numbered STAGE`,
+    details: `  STAGE    the stage's number, as \`build info\` lists them (default: every blocked stage)\n${note}`,
+    withStage: true,
+    change: (services, fullName, number, stage) =>
+      services.builds[verb](LOCAL_ADMIN, fullName, number, stage),
+    done: (build, number, name) => `build #${number} of ${name} ${verb}d; it is ${build.status} now`,
+  });
+
+const approve = decision('approve', 'let a build waiting for approval run', '');
+const decline = decision(
+  'decline',
+  'refuse a build waiting for approval',
+  '           Stages that wait on a declined one are skipped.\n',
+);
+
+const restart = changeCommand({
+  action: 'restart',
+  summary: 'run a build again as a new build: the same commit, pipeline file and changed files',
+  details: `  The new build gets the next number and names the old one as its parent; it does not wait for approval.
+`,
+  withStage: false,
+  change: (services, fullName, number) => services.builds.restart(LOCAL_ADMIN, fullName, number),
+  done: (build, number, name) =>
+    `build #${build.number} of ${name} restarts build #${number}; it is ${build.status}`,
+});
+
+const cancel = changeCommand({
+  action: 'cancel',
+  summary: 'stop a build that has not ended: it and its stages end killed, running containers are removed',
+  details: `  The sidecar running a stage of it (this one or another on the same database) stops it within seconds.
+`,
+  withStage: false,
+  change: (services, fullName, number) => services.builds.cancel(LOCAL_ADMIN, fullName, number),
+  done: (build, number, name) => `build #${number} of ${name} cancelled; it is ${build.status}`,
+});
+
 /** `drone-gogs build …`: the builds of a repository, with Drone's CLI words. */
 export const buildCommand = defineCommandGroup({
   name: 'build',
   summary: 'the builds of a repository',
-  subcommands: { ls, info },
+  subcommands: { ls, info, approve, decline, restart, cancel },
 });
 
 function wholeNumber(text: string): number {
   return /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** One line per stage with its status: what an action changed. */
+function formatStages(build: DroneBuildDetail): string {
+  return build.stages
+    .map(
+      (stage) =>
+        `  ${stage.number} ${terminalText(stage.name, 100)}: ${terminalText(stage.status, 30)}${stage.error === '' ? '' : ` (${terminalText(stage.error, 500)})`}\n`,
+    )
+    .join('');
 }
 
 function formatTable(builds: DroneBuild[]): string {

@@ -17,4 +17,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   engines: async () => (await import('./engines.ts')).enginesCommand,
   build: async () => (await import('./build.ts')).buildCommand,
   log: async () => (await import('./log.ts')).logCommand,
+  secret: async () => (await import('./secret.ts')).secretCommand,
 };

@@ -19,6 +19,8 @@ export interface Config {
   /** Limits of every HTTP connection; bodies have deadlines per route (`hooks.bodyTimeoutMs`). */
   http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
   reconcile: { intervalMs: number; graceMs: number };
+  /** How long step logs and change-feed entries are kept (DRONE_GOGS_LOG_RETENTION_DAYS); 0 = forever. */
+  retention: { logsMs: number };
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
   runner: {
     engines: EngineSetting[];
@@ -119,6 +121,7 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
       keepAliveTimeoutMs: raw.httpKeepAliveTimeoutSeconds * 1000,
     },
     reconcile: { intervalMs: raw.reconcileIntervalSeconds * 1000, graceMs: raw.reconcileGraceSeconds * 1000 },
+    retention: { logsMs: raw.logRetentionDays * 24 * 60 * 60_000 },
     log: { format: raw.logFormat, level: raw.logLevel },
     runner: {
       engines,

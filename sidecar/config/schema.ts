@@ -119,6 +119,14 @@ export const settings = {
     env: 'STAGE_TIMEOUT_MINUTES',
     schema: positiveInt.min(1, 'expected at least 1').default(60),
   },
+  /**
+   * Days that step logs and change-feed entries are kept; older ones are deleted (builds stay). 0 keeps them
+   * forever. 90 as GitHub Actions keeps logs: long enough to look back over a release, bounded on a busy box.
+   */
+  logRetentionDays: {
+    env: 'LOG_RETENTION_DAYS',
+    schema: positiveInt.max(36_500, 'expected at most 36500 (100 years), or 0 to keep forever').default(90),
+  },
   /** Accept webhooks over plain http from non-loopback hook URLs without a warning at every start. */
   insecureAllowHttpHooks: { env: 'INSECURE_ALLOW_HTTP_HOOKS', schema: bool.default(false) },
 } as const;

@@ -149,8 +149,9 @@ export interface BuildListQuery {
 }
 
 /**
- * Reading builds: one service for the CLI and the API. Repositories are named OWNER/NAME, matched without regard
- * to case as Gogs does. Reads change nothing; every method may be called concurrently.
+ * Builds: one service for the CLI and the API. Repositories are named OWNER/NAME, matched without regard
+ * to case as Gogs does. Reads change nothing; every method may be called concurrently, also by several processes
+ * on one database (writes are conditional on what they read). Writes name the actor in their log line.
  */
 export interface BuildService {
   /**
@@ -167,6 +168,36 @@ export interface BuildService {
    * names them. NOT_FOUND for a build, stage or step that does not exist.
    */
   log(actor: Principal, fullName: string, at: StepAddress, afterLine?: number): Promise<StepLog>;
+  /**
+   * Lets blocked stages run: the one numbered `stage`, or every blocked stage of the build (as Drone's API
+   * approves a build). Each goes back to the status it was created with (pending, or waiting on its
+   * dependencies); the build's status follows. BAD_REQUEST when nothing of it is blocked, NOT_FOUND for an
+   * unknown build or stage. Approving what another caller approved at the same moment changes nothing twice.
+   */
+  approve(actor: Principal, fullName: string, number: number, stage?: number): Promise<DroneBuildDetail>;
+  /**
+   * Refuses blocked stages (one, or all of the build): they end `declined`, stages waiting on them are skipped,
+   * and the build ends `declined` once nothing else is left to run. Errors as for {@link approve}.
+   */
+  decline(actor: Principal, fullName: string, number: number, stage?: number): Promise<DroneBuildDetail>;
+  /**
+   * A new build (the repository's next number, `parent` the old one) from the same origin, the same stored
+   * pipeline file and changed files, planned again; never blocked for approval. Its key is the restart's own,
+   * made from `requestId` when given (a retried request with the same id gives the same build back), else from
+   * a fresh one. BAD_REQUEST for a build that is blocked or declined.
+   */
+  restart(
+    actor: Principal,
+    fullName: string,
+    number: number,
+    options?: { requestId?: string },
+  ): Promise<DroneBuildDetail>;
+  /**
+   * Kills a build that has not ended: it and its stages that have not ended become `killed` at once; the process
+   * running one of its stages (this or another) stops it and removes its containers. BAD_REQUEST for a build
+   * that already ended.
+   */
+  cancel(actor: Principal, fullName: string, number: number): Promise<DroneBuildDetail>;
 }
 
 /** A step as Drone's CLI addresses it: `OWNER/NAME BUILD STAGE STEP`. */

@@ -202,7 +202,15 @@ export interface BuildStore {
   config(sha256: string): Promise<string | null>;
   /** Newest first; served from an index on (repository, number). */
   list(repoId: number, filter: BuildFilter): Promise<Build[]>;
+  /**
+   * Builds of the repository that have not ended, numbered below `beforeNumber`, of one line of work: pushes to
+   * a branch, or the builds of one pull request. Oldest first, at most `limit`. What auto-cancel supersedes.
+   */
+  unfinished(repoId: number, line: BuildLine, beforeNumber: number, limit: number): Promise<Build[]>;
 }
+
+/** Builds that supersede each other: pushes to one branch, or the updates of one pull request. */
+export type BuildLine = { event: 'push'; branch: string } | { event: 'pull_request'; pullRequest: number };
 
 /** What changed, as the change feed carries it. */
 export type ChangeKind = 'build' | 'stage' | 'step' | 'log';

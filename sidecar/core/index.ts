@@ -11,6 +11,7 @@ export * from './principal.ts';
 export * from './queue.ts';
 export * from './repos.ts';
 export * from './runner.ts';
+export * from './secrets.ts';
 export * from './ssh-host-keys.ts';
 export * from './store.ts';
 export * from './telemetry.ts';

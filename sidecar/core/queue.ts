@@ -12,6 +12,8 @@ export interface StepChange {
   /** Milliseconds since the epoch; 0 while not started or not ended. */
   startedAt: number;
   finishedAt: number;
+  /** The image the step runs (the runner's StepState `digest`); absent: the stored one stays. */
+  digest?: string;
 }
 
 export interface StageEnd {
@@ -32,12 +34,18 @@ export interface BuildProgressFacts {
 }
 
 export interface StageQueueStore {
-  /** Pending stages, oldest first (FIFO by creation), at most `limit`. */
+  /**
+   * Pending stages that their limits let start now, oldest first (FIFO by creation), at most `limit`. A stage is
+   * held back while its repository's `throttle` (stages of the repository) or its pipeline's `concurrency.limit`
+   * (stages of that name in the repository) is used up by running stages and by older pending ones, which keeps
+   * FIFO within a repository; held-back stages do not hide the stages of other repositories behind them.
+   */
   pending(limit: number): Promise<Stage[]>;
   /**
    * Takes a pending stage for `holder` to run on `machine`: one conditional update on the stage's version, so of
-   * several processes claiming the same stage exactly one gets true. The build's status follows through
-   * {@link applyProgress}.
+   * several processes claiming the same stage exactly one gets true. The same update checks the limits of
+   * {@link pending} against the stored rows, so processes claiming at once never exceed them. The build's status
+   * follows through {@link applyProgress}.
    */
   claim(stage: Stage, holder: string, machine: string, now: number): Promise<boolean>;
   /** The step rows of a claimed stage, as its compiled plan has them (created when it starts, as on Drone). */
@@ -67,4 +75,38 @@ export interface StageQueueStore {
   abandon(stage: Stage, reason: string, now: number): Promise<void>;
   /** Builds that are not final but have a stage that is: candidates for {@link applyProgress}. */
   unsettledBuilds(limit: number): Promise<number[]>;
+  /**
+   * Moves stages of a build (an approval or a decline, and what it releases), each only while it still has the
+   * status it is moved from, and sets the build's status as {@link applyProgress} does; one atomic batch with its
+   * change-feed rows. Returns the ids of the stages that moved: fewer than asked when another writer (another
+   * approver, a cancel) got there first.
+   */
+  moveStages(
+    facts: BuildProgressFacts,
+    moves: StageMove[],
+    status: BuildStatus,
+    now: number,
+  ): Promise<number[]>;
+  /**
+   * Kills a build that has not ended, in one atomic batch: the build `killed` with `error` (null for none), its
+   * stages that have not ended `killed`, their running steps `killed` and pending ones `skipped`. With
+   * `unlessRunning`, a build that runs or has a stage running is left as it is. The process running a killed
+   * stage finds out through {@link stillRunning} and stops it. Returns the build's status before, whether this
+   * call killed it, and the stages that were running; null for an unknown build. Idempotent.
+   */
+  cancelBuild(
+    buildId: number,
+    error: string | null,
+    now: number,
+    options?: { unlessRunning?: boolean },
+  ): Promise<{ before: BuildStatus; killed: boolean; running: Stage[] } | null>;
+  /** Of these stages, the ids of those still `running` in the database (not killed, ended or taken over). */
+  stillRunning(stageIds: readonly number[]): Promise<number[]>;
+}
+
+/** One stage's move by an approval or decline: from the status it was seen with to the next. */
+export interface StageMove {
+  id: number;
+  from: StageStatus;
+  to: StageStatus;
 }

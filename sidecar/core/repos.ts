@@ -1,10 +1,11 @@
 import type { Principal } from './principal.ts';
+import type { DeliveryStatus, RepoBuildRules } from './store.ts';
 
 /**
  * A repository as commands and the API show it. Built field by field from the stored row: it has no place for
  * the webhook secrets, so no answer can carry them.
  */
-export interface RepoView {
+export interface RepoView extends RepoBuildRules {
   fullName: string;
   gogsId: number;
   active: boolean;
@@ -22,10 +23,40 @@ export interface RepoView {
 }
 
 /** What an administrator may set on a repository; each field optional, null timeout = the default. */
-export interface RepoSettingsChange {
+export interface RepoSettingsChange extends Partial<Omit<RepoBuildRules, 'approvalAllowList'>> {
   trusted?: boolean;
   timeoutMinutes?: number | null;
   configPath?: string;
+  /** Gogs logins to add to / remove from the approval allow-list (any case; stored in lower case). */
+  approvalAllowListAdd?: string[];
+  approvalAllowListRemove?: string[];
+}
+
+/**
+ * A webhook delivery as `repo deliveries` shows it: what arrived and what became of it. Built from the stored
+ * metadata; the payload is not part of it (and is dropped once processed).
+ */
+export interface DeliveryView {
+  /** X-Gogs-Delivery, or `reconciled:…` for a push reconciliation found. */
+  deliveryId: string;
+  /** X-Gogs-Event (`push`, `create`, `pull_request`, ...). */
+  event: string;
+  /** The normalised action (`pushed`, `opened`, ...); null for events that are not acted on. */
+  action: string | null;
+  ref: string;
+  /** The commit the payload names as after; '' when it names none. */
+  after: string;
+  /** Recorded by reconciliation rather than sent by Gogs. */
+  synthetic: boolean;
+  /** Milliseconds since the epoch. */
+  receivedAt: number;
+  status: DeliveryStatus;
+  /** Why there is no build (a skip rule, a missing pipeline file, a failure), or why it is being retried. */
+  reason: string | null;
+  /** The number of the build it became; null when none. */
+  buildNumber: number | null;
+  /** How many times processing started. */
+  attempts: number;
 }
 
 /** A problem with the address Gogs would deliver to, found before registering the hook. */
@@ -71,4 +102,12 @@ export interface RepoService {
     fullName: string,
     change: RepoSettingsChange,
   ): Promise<RepoSettingsChanged>;
+  /**
+   * The repository's most recent deliveries, newest first, at most `limit` (1 to {@link MAX_DELIVERY_LIST}).
+   * Throws BAD_REQUEST for a limit out of range, NOT_FOUND for a repository never enabled.
+   */
+  deliveries(actor: Principal, fullName: string, options: { limit: number }): Promise<DeliveryView[]>;
 }
+
+/** The most deliveries one `repo deliveries` answer lists. */
+export const MAX_DELIVERY_LIST = 200;

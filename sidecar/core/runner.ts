@@ -57,11 +57,19 @@ export interface StepState {
   finishedAt: number | null;
   /** Why a step ended `error` (image missing, container could not be created); null otherwise. */
   error: string | null;
+  /**
+   * The image that runs: its repository digest (the `RepoDigests` entry of the step image's repository,
+   * `registry/repository@sha256:…`) when it came from a registry, else its image id (`sha256:…`). Reported with
+   * `running` once the step's container started, and kept in later states; absent before, and for a step that
+   * runs no container of its image (the clone step runs git on the runner's host).
+   */
+  digest?: string;
 }
 
 /**
  * Receives every status change of every step, in order per step: pending, then running, then a final status
- * (or pending then skipped). Called concurrently for different steps; a rejection is logged and ignored.
+ * (or pending then skipped). A running step is reported running again once its container started, with its
+ * `digest`. Called concurrently for different steps; a rejection is logged and ignored.
  */
 export interface StatusSink {
   step(state: StepState): Promise<void> | void;

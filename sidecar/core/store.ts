@@ -1,6 +1,7 @@
 import type { BuildStore, ChangeFeed } from './builds.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
+import type { SecretStore } from './secrets.ts';
 
 /**
  * What the sidecar keeps, and the store interfaces over it. store/ implements them on libSQL; every method
@@ -62,6 +63,19 @@ export type RepoFacts = Pick<
   'gogsId' | 'owner' | 'name' | 'fullName' | 'private' | 'defaultBranch' | 'cloneUrl' | 'htmlUrl'
 >;
 
+/** What decides whose builds wait, which are made, cancelled or held back: set by `repo set`, shown as is. */
+export type RepoBuildRules = Pick<
+  Repo,
+  | 'requireApproval'
+  | 'approvalAllowList'
+  | 'ignoreForks'
+  | 'ignorePullRequests'
+  | 'autoCancelPushes'
+  | 'autoCancelPullRequests'
+  | 'autoCancelRunning'
+  | 'throttle'
+>;
+
 export type RepoChange = Partial<
   Pick<
     Repo,
@@ -69,20 +83,13 @@ export type RepoChange = Partial<
     | 'trusted'
     | 'configPath'
     | 'timeoutMinutes'
-    | 'requireApproval'
-    | 'approvalAllowList'
-    | 'ignoreForks'
-    | 'ignorePullRequests'
-    | 'autoCancelPushes'
-    | 'autoCancelPullRequests'
-    | 'autoCancelRunning'
-    | 'throttle'
     | 'hookId'
     | 'hookUrl'
     | 'hookSecret'
     | 'previousHookSecret'
     | 'previousHookSecretUntil'
-  >
+  > &
+    RepoBuildRules
 >;
 
 export interface RepoStore {
@@ -106,6 +113,9 @@ export interface RepoStore {
  */
 export const hookSecretPlace = (gogsId: number): string => `repos.hook_secret:${gogsId}`;
 export const previousHookSecretPlace = (gogsId: number): string => `repos.previous_hook_secret:${gogsId}`;
+/** A repository or organisation secret's value: bound to its scope and its name without regard to case. */
+export const secretPlace = (scope: string, name: string): string =>
+  `secrets.data:${scope}:${name.toLowerCase()}`;
 
 /**
  * Brings stored secrets of an older format to the current one. secrets/ implements it; store/ runs it over
@@ -151,6 +161,11 @@ export interface Delivery {
 
 export type NewDelivery = Omit<Delivery, 'id' | 'leasedBy' | 'leaseUntil' | 'attempts'>;
 
+/** A delivery without its payload and headers, with the number of the build it became (null when none). */
+export interface DeliverySummary extends Omit<Delivery, 'body' | 'headers'> {
+  buildNumber: number | null;
+}
+
 export interface DeliveryStore {
   /**
    * Stores the delivery durably before resolving. A delivery whose deliveryId is already stored is not
@@ -160,6 +175,11 @@ export interface DeliveryStore {
   findByDeliveryId(deliveryId: string): Promise<Delivery | null>;
   /** Newest first. */
   list(filter: { repoId?: number; limit: number }): Promise<Delivery[]>;
+  /**
+   * A repository's deliveries, newest first, at most `limit`, read from the index on (repository, id) without
+   * their payloads; each with the build whose idempotency key names it (`hook:<delivery id>:<file>`).
+   */
+  recent(repoId: number, limit: number): Promise<DeliverySummary[]>;
   /** Whether any delivery of the repository announced this commit as its `after`. */
   hasSeenCommit(repoId: number, sha: string): Promise<boolean>;
   /**
@@ -170,7 +190,9 @@ export interface DeliveryStore {
   lease(holder: string, now: number, leaseMs: number, limit: number): Promise<Delivery[]>;
   /**
    * Ends the processing of a delivery leased to `holder`: `done` (builds created), `ignored` (no build, with
-   * why) or `failed` (given up, with why). False, and nothing changed, when the lease was lost to another holder.
+   * why) or `failed` (given up, with why). A `done` or `ignored` delivery keeps its metadata and headers but not
+   * its payload (`body` becomes ''); a `failed` one keeps it, to be processed again by hand. False, and nothing
+   * changed, when the lease was lost to another holder.
    */
   settle(
     id: number,
@@ -204,46 +226,53 @@ export interface BranchHeadStore {
   remove(repoId: number, branch: string): Promise<void>;
 }
 
-/** One step's log, named by the runner's ids ({@link StageRunIds} without the instance) and the step name. */
-export interface StepLogKey {
-  repo: string;
-  build: string;
-  stage: string;
-  step: string;
-}
-
 /**
- * Step logs in chunks of lines (table `log_chunks`). Lines are already masked by the runner. Safe to call
- * concurrently for different steps; the writes of one step come from one writer, in order.
+ * Step logs in chunks of lines (table `step_log_chunks`), each step's under the id of its row (`steps.id`), so
+ * renaming a repository, a pipeline or a step orphans nothing, and deleting a step deletes its log. Lines are
+ * already masked by the runner. Safe to call concurrently for different steps; the writes of one step come from
+ * one writer, in order.
  */
 export interface LogStore {
   /**
-   * Stores the lines (numbers increasing) in one transaction. Lines whose number is not above the highest number
-   * already stored for the step are dropped, so a retried write or a log replayed after a restart never
-   * duplicates a line. Returns the lines it stored.
+   * Stores the lines (numbers increasing) in one transaction, with a `log` entry in the change feed. Lines whose
+   * number is not above the highest number already stored for the step are dropped, so a retried write or a log
+   * replayed after a restart never duplicates a line. Returns the lines it stored. Throws AppError NOT_FOUND when
+   * there is no such step.
    */
-  append(key: StepLogKey, lines: readonly LogLine[]): Promise<LogLine[]>;
+  append(stepId: number, lines: readonly LogLine[]): Promise<LogLine[]>;
   /** Stored lines numbered above `afterLine` (default -1: from the start), in order, at most `limit` (default 5000). */
-  read(key: StepLogKey, options?: { afterLine?: number; limit?: number }): Promise<LogLine[]>;
+  read(stepId: number, options?: { afterLine?: number; limit?: number }): Promise<LogLine[]>;
   /** The highest stored line number of the step; -1 when it has none. */
-  lastLine(key: StepLogKey): Promise<number>;
+  lastLine(stepId: number): Promise<number>;
+  /**
+   * The step's stage, and whether the step's stored status is final, after which no line is added (the runner
+   * stores a step's last line before its final status, whichever process runs it); null when there is no such step.
+   */
+  logState(stepId: number): Promise<StepLogState | null>;
+}
+
+export interface StepLogState {
+  stageId: number;
+  ended: boolean;
 }
 
 /**
- * Live step logs within one sidecar process: the sink publishes lines once they are stored; readers follow a step
- * from its first stored line on, then live. Lines are the runner's masked lines; nothing else is published.
- * Every method may be called concurrently.
+ * Live step logs for readers in one sidecar process, of steps run by any process: the sink of the process running
+ * a step publishes lines once they are stored, and the change feed brings what other processes store. Readers
+ * follow a step from its first stored line on, then live. Lines are the runner's masked lines; nothing else is
+ * published. Every method may be called concurrently.
  */
 export interface LogHub {
   /** Lines of the step that are stored now, in order. Never blocks: a slow reader catches up from the store. */
-  publish(key: StepLogKey, lines: readonly LogLine[]): void;
-  /** The step's log is complete: readers end once they have every line. */
-  end(key: StepLogKey): void;
+  publish(stepId: number, lines: readonly LogLine[]): void;
+  /** The step's log is complete in this process: its readers end once they have every stored line. */
+  end(stepId: number): void;
   /**
-   * Every line of the step once and in order: what is stored, then live lines as they are published, until the
-   * log ends or the signal aborts. A step whose log ended before (recently, in this process) yields what is stored.
+   * Every line of the step once and in order: what is stored, then lines as they are stored, until the step's
+   * stored status is final (or its log ended in this process) and every line is given, or the signal aborts. A step
+   * that has ended yields what is stored and ends; an unknown step yields nothing.
    */
-  follow(key: StepLogKey, options?: { signal?: AbortSignal }): AsyncIterable<LogLine>;
+  follow(stepId: number, options?: { signal?: AbortSignal }): AsyncIterable<LogLine>;
 }
 
 /**
@@ -268,6 +297,24 @@ export interface InstanceStore {
   list(): Promise<Instance[]>;
 }
 
+/**
+ * Deletes what the retention setting no longer keeps, in small batches (each its own short write, so that hot
+ * writes are not held up). Builds, stages and steps are never deleted. Idempotent; several processes may prune
+ * at once.
+ */
+export interface RetentionStore {
+  /** Deletes up to `batch` of the oldest log chunks stored before `before` (ms); returns how many. */
+  pruneLogChunks(before: number, batch: number): Promise<number>;
+  /** Deletes up to `batch` of the oldest change-feed entries written before `before` (ms); returns how many. */
+  pruneChanges(before: number, batch: number): Promise<number>;
+  /**
+   * Drops the payloads of deliveries that are `done` or `ignored` (those the intake ignored on arrival included)
+   * among up to `batch` deliveries with an id above `afterId`; returns the last id looked at (`afterId` when
+   * there are none), from which the next call goes on.
+   */
+  dropSettledBodies(afterId: number, batch: number): Promise<number>;
+}
+
 /** Every store over one database. `close()` flushes pending writes, then closes the database. */
 export interface Stores {
   repos: RepoStore;
@@ -278,5 +325,7 @@ export interface Stores {
   stageQueue: StageQueueStore;
   logs: LogStore;
   instances: InstanceStore;
+  retention: RetentionStore;
+  secrets: SecretStore;
   close(): Promise<void>;
 }

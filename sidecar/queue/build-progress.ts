@@ -18,7 +18,7 @@ const FAILED: ReadonlySet<StageStatus> = new Set(['failure', 'error', 'killed'])
 
 /**
  * Waiting stages whose dependencies have all ended: `pending` when the outcome so far is one the stage runs on
- * (success with on_success, a failure with on_failure), `skipped` otherwise.
+ * (success with on_success, a failure with on_failure), `skipped` otherwise (always when one was declined).
  */
 export function releasedStages(
   stages: readonly StageFacts[],
@@ -32,7 +32,9 @@ export function releasedStages(
     const present = dependencies.filter((dependency) => dependency !== undefined);
     if (present.some((dependency) => !FINAL_STATUSES.has(dependency.status))) continue;
     const failed = present.some((dependency) => FAILED.has(dependency.status));
-    const runs = failed ? stage.onFailure : stage.onSuccess;
+    // A declined dependency never ran: neither outcome happened, so nothing that waits on it runs.
+    const declined = present.some((dependency) => dependency.status === 'declined');
+    const runs = !declined && (failed ? stage.onFailure : stage.onSuccess);
     released.push({ id: stage.id, status: runs ? 'pending' : 'skipped' });
   }
   return released;
@@ -40,8 +42,8 @@ export function releasedStages(
 
 /**
  * The build's status from its stages: running while any runs; blocked or pending while nothing runs and some
- * wait; once all ended, failure/error/killed if any ended so (killed first, then error, then failure), else
- * success (skipped stages do not fail a build). A build without stages keeps the status it was created with.
+ * wait; once all ended, failure/error/killed/declined if any ended so (killed first, then error, failure,
+ * declined), else success (skipped stages do not fail a build). A build without stages keeps the status it was created with.
  */
 export function buildStatusOf(stages: readonly StageFacts[], current: BuildStatus): BuildStatus {
   if (stages.length === 0) return current;
@@ -50,8 +52,7 @@ export function buildStatusOf(stages: readonly StageFacts[], current: BuildStatu
     if (stages.some((stage) => stage.status === 'blocked')) return 'blocked';
     return current === 'running' ? 'running' : 'pending';
   }
-  for (const status of ['killed', 'error', 'failure'] as const)
+  for (const status of ['killed', 'error', 'failure', 'declined'] as const)
     if (stages.some((stage) => stage.status === status)) return status;
-  if (stages.every((stage) => stage.status === 'declined')) return 'declined';
   return 'success';
 }

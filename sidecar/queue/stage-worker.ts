@@ -3,7 +3,8 @@
  * compiles each claimed stage for the runner (the runner's half of planning: `${...}` with the build's number,
  * the stage's own variables), creates its steps, runs it and records every step and the stage's end. After every
  * end, and on every pass, it applies what ended stages imply (waiting stages released or skipped, the build's
- * status) from the stored rows, so a stage that ended in another process counts too.
+ * status) from the stored rows, so a stage that ended in another process counts too. A stage it runs that is no
+ * longer `running` in the database (cancelled, by whichever process) is stopped on the next pass.
  */
 import {
   type Build,
@@ -27,17 +28,22 @@ import {
 } from '../core/index.ts';
 import type { PipelinePlan, PlanOptions } from '../pipeline/index.ts';
 import { buildContextOf, type PipelineSource, type SystemFacts } from '../trigger/index.ts';
-import { buildStatusOf, releasedStages } from './build-progress.ts';
+import { settleBuild } from './settle-build.ts';
 
 export interface StageWorkerDeps {
   queue: StageQueueStore;
   builds: BuildStore;
   repos: RepoStore;
   runner: Pick<RunnerPool, 'runStage' | 'engines'>;
-  /** Where a stage's step logs go (stored, then to live followers). */
-  logSink(ids: StageRunIds): LogSink;
+  /** Where a stage's step logs go (stored under the step rows, by step name; then to live followers). */
+  logSink(stepIds: ReadonlyMap<string, number>): LogSink;
   plan(file: PipelineSource, context: BuildContext, options: PlanOptions): Promise<PipelinePlan>;
   credentials(repo: Repo): GitCredentials;
+  /**
+   * The secrets the build's steps may use, by name, resolved when its stage starts (secrets/); throwing ends the
+   * stage `error` with the message. Without it stages run with none.
+   */
+  secretsFor?(repo: Repo, build: Build): Promise<Readonly<Record<string, string>>>;
   system: SystemFacts;
   /** This instance's id: it claims stages and labels what the runner makes. */
   holder: string;
@@ -56,7 +62,7 @@ export interface StageWorkerDeps {
 }
 
 export interface StageWorker extends Running {
-  /** Looks for stages now: a build was just created. */
+  /** Looks at the queue now: a build was just created, approved or cancelled. */
   nudge(): void;
 }
 
@@ -66,7 +72,8 @@ const RECOVERY_INTERVAL_MS = 60_000;
 export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   const { queue, clock, logger, holder } = deps;
   const pollMs = deps.pollMs ?? 1_000;
-  const running = new Map<Promise<void>, AbortController>();
+  /** What this process runs; `settled` once the stage's run returned. */
+  const running = new Map<Promise<void>, { stage: Stage; abort: AbortController; settled: boolean }>();
   let stopped = false;
   const sleep = createWakeablePause(pollMs);
   const nudge = sleep.wake;
@@ -79,21 +86,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       .reduce((sum, engine) => sum + engine.capacity, 0) - running.size;
 
   const progress = async (buildId: number) => {
-    for (let pass = 0; pass < 64; pass++) {
-      const facts = await queue.progressFacts(buildId);
-      if (facts === null) return;
-      const released = releasedStages(facts.stages);
-      const after = facts.stages.map((stage) => ({
-        ...stage,
-        status: released.find((each) => each.id === stage.id)?.status ?? stage.status,
-      }));
-      const status = buildStatusOf(after, facts.status);
-      if (released.length === 0 && status === facts.status) return;
-      await queue.applyProgress(facts, released, status, clock.now());
-      if (released.some((each) => each.status === 'pending')) nudge();
-      // A skipped stage may release the stages that wait on it: look again.
-      if (!released.some((each) => each.status === 'skipped')) return;
-    }
+    if (await settleBuild(queue, buildId, () => clock.now())) nudge();
   };
 
   const fail = async (stage: Stage, error: string) => {
@@ -138,6 +131,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     const build = found.build;
     const compiled = await compile(stage, build, repo);
     if (typeof compiled === 'string') return fail(stage, compiled);
+    const secrets = (await deps.secretsFor?.(repo, build)) ?? {};
     const newSteps: NewStep[] = compiled.steps.flatMap((step) =>
       step.number === null
         ? []
@@ -169,13 +163,14 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         error: state.error,
         startedAt: state.startedAt ?? 0,
         finishedAt: state.finishedAt ?? 0,
+        ...(state.digest === undefined ? {} : { digest: state.digest }),
       });
     };
     logger.info('queue: stage started', { repo: repo.fullName, build: build.number, stage: stage.name });
     const result = await deps.runner.runStage({
       ids,
       stage: compiled,
-      secrets: {},
+      secrets,
       trusted: repo.trusted,
       workspace: {
         kind: 'git',
@@ -184,7 +179,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         sha: build.origin.after,
         credentials: deps.credentials(repo),
       },
-      logs: deps.logSink(ids),
+      logs: deps.logSink(new Map([...stepRows.values()].map((step) => [step.name, step.id]))),
       statuses: { step: record },
       signal,
       timeoutMs: repo.timeoutMinutes === null ? deps.defaultTimeoutMs : repo.timeoutMinutes * 60_000,
@@ -205,8 +200,11 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   };
 
   const start = (stage: Stage) => {
-    const abort = new AbortController();
-    const done: Promise<void> = run(stage, abort.signal)
+    const entry = { stage, abort: new AbortController(), settled: false };
+    const done: Promise<void> = run(stage, entry.abort.signal)
+      .finally(() => {
+        entry.settled = true;
+      })
       .catch((error: unknown) =>
         fail(stage, `drone-gogs could not run the stage: ${(error as Error).message}`).catch(() => {}),
       )
@@ -216,7 +214,26 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         running.delete(done);
         nudge();
       });
-    running.set(done, abort);
+    running.set(done, entry);
+  };
+
+  /**
+   * Stops the stages this process runs that are no longer `running` in the database: cancelled (by this or
+   * another process), or ended by another. The runner kills their containers; their rows keep what the canceller
+   * wrote, as every later write is conditional on the stage still running and the step not having ended.
+   */
+  const stopCancelled = async () => {
+    const held = [...running.values()].filter((each) => !each.settled && !each.abort.signal.aborted);
+    if (held.length === 0) return;
+    const still = new Set(await queue.stillRunning(held.map((each) => each.stage.id)));
+    for (const each of held) {
+      if (still.has(each.stage.id)) continue;
+      logger.info('queue: stopping a stage that is no longer running in the database (cancelled)', {
+        build: each.stage.buildId,
+        stage: each.stage.name,
+      });
+      each.abort.abort(new Error('the stage was cancelled'));
+    }
   };
 
   let recoveredAt = Number.NEGATIVE_INFINITY;
@@ -235,6 +252,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   };
 
   const pass = async () => {
+    await stopCancelled();
     await recover();
     for (const buildId of await queue.unsettledBuilds(SETTLE_BATCH)) await progress(buildId);
     let free = freeSlots();
@@ -270,9 +288,14 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       const deadline = new Promise<'deadline'>((resolve) =>
         setTimeout(() => resolve('deadline'), deps.stopDeadlineMs ?? 30_000).unref(),
       );
-      if ((await Promise.race([Promise.all(running.keys()), deadline])) === 'deadline') {
+      // A stage cancelled while the sidecar winds down is still stopped at once.
+      const watching = setInterval(() => void stopCancelled().catch(() => {}), pollMs);
+      const outcome = await Promise.race([Promise.all(running.keys()), deadline]).finally(() =>
+        clearInterval(watching),
+      );
+      if (outcome === 'deadline') {
         logger.warn(`queue: stopping: killing ${running.size} stage(s) still running`);
-        for (const abort of running.values()) abort.abort(new Error('the sidecar stopped'));
+        for (const { abort } of running.values()) abort.abort(new Error('the sidecar stopped'));
         await Promise.all(running.keys());
       }
     },

@@ -1,17 +1,23 @@
 import {
   AppError,
+  type DeliveryStore,
   describePrincipal,
   type Logger,
+  MAX_DELIVERY_LIST,
   type Principal,
+  type Repo,
+  type RepoChange,
   type RepoService,
+  type RepoSettingsChange,
   type RepoStore,
 } from '../core/index.ts';
 import type { HookRegistrar } from './hook-registration.ts';
-import { settingsProblem } from './repo-settings.ts';
-import { repoView } from './repo-view.ts';
+import { changedAllowList, MAX_ALLOW_LIST, settingsProblem } from './repo-settings.ts';
+import { deliveryView, repoView } from './repo-view.ts';
 
 export interface RepoServiceDeps {
   repos: RepoStore;
+  deliveries: Pick<DeliveryStore, 'recent'>;
   /** The webhook side on Gogs; throws CONFIG_INVALID when the Gogs API is not configured. */
   registrar: () => HookRegistrar;
   /** The stage timeout of repositories without their own. */
@@ -64,14 +70,16 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     async changeSettings(actor, fullName, change) {
       const problem = settingsProblem(change);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
-      const repo = await repos.findByFullName(fullName);
-      if (repo === null)
-        throw new AppError(
-          'NOT_FOUND',
-          `${fullName} is not known yet; enable it first with \`drone-gogs repo enable ${fullName}\``,
-        );
-      const updated = await repos.update(repo.id, change, repo.version);
-      logger.info('repos: settings changed', { repo: updated.fullName, ...by(actor), ...change });
+      const repo = await known(fullName);
+      const stored = storedChange(repo, change);
+      const updated = await repos.update(repo.id, stored, repo.version);
+      const { approvalAllowList, ...fields } = stored;
+      logger.info('repos: settings changed', {
+        repo: updated.fullName,
+        ...by(actor),
+        ...fields,
+        ...(approvalAllowList === undefined ? {} : { approvalAllowList: approvalAllowList.join(',') }),
+      });
       return {
         repo: repoView(updated),
         warnings:
@@ -83,5 +91,38 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
         effectiveTimeoutMinutes: updated.timeoutMinutes ?? deps.defaultTimeoutMinutes,
       };
     },
+
+    async deliveries(_actor, fullName, { limit }) {
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_DELIVERY_LIST))
+        throw new AppError(
+          'BAD_REQUEST',
+          `--limit takes a number of deliveries from 1 to ${MAX_DELIVERY_LIST}`,
+        );
+      const repo = await known(fullName);
+      return (await deps.deliveries.recent(repo.id, limit)).map(deliveryView);
+    },
   };
+
+  async function known(fullName: string): Promise<Repo> {
+    const repo = await repos.findByFullName(fullName);
+    if (repo === null)
+      throw new AppError(
+        'NOT_FOUND',
+        `${fullName} is not known yet; enable it first with \`drone-gogs repo enable ${fullName}\``,
+      );
+    return repo;
+  }
+}
+
+/** The stored columns a settings change sets: the allow-list as it will be after adding and removing. */
+function storedChange(repo: Repo, change: RepoSettingsChange): RepoChange {
+  const { approvalAllowListAdd, approvalAllowListRemove, ...direct } = change;
+  if (approvalAllowListAdd === undefined && approvalAllowListRemove === undefined) return direct;
+  const approvalAllowList = changedAllowList(repo.approvalAllowList, change);
+  if (approvalAllowList.length > MAX_ALLOW_LIST)
+    throw new AppError(
+      'BAD_REQUEST',
+      `the approval allow-list of ${repo.fullName} would hold ${approvalAllowList.length} users; at most ${MAX_ALLOW_LIST} (remove some with --no-approve-user)`,
+    );
+  return { ...direct, approvalAllowList };
 }

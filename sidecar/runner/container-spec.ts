@@ -7,6 +7,11 @@ import type { StageResources } from './stage-resources.ts';
 export interface ContainerSpecInput {
   stage: PlanStage;
   step: PlanStep;
+  /**
+   * What to create the container from: the id of the image made ready for the step, so that the container runs
+   * the image its provenance names even when the step's tag moved since (another stage pulled it).
+   */
+  image: string;
   resources: StageResources;
   options: DockerRunnerOptions;
   labels: Record<string, string>;
@@ -56,7 +61,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const onStageNetwork = step.networkMode === '';
   const { memory, swap } = memoryLimits(input);
   return {
-    Image: step.image,
+    Image: input.image,
     ...(step.entrypoint.length > 0 && { Entrypoint: step.entrypoint }),
     ...(step.command.length > 0 && { Cmd: step.command }),
     Env: input.environment,

@@ -17,6 +17,8 @@ import { engineMessage, isNotFound } from './docker-errors.ts';
 import { type RegistryAuth, registryAuthFor, repositoryOf } from './registry-auth.ts';
 
 export interface CachedImage {
+  /** The engine's id of the image, `sha256:…`. */
+  id: string;
   /** Registry references of the image's content, `host/repository@sha256:…`; empty for images built on the host. */
   repoDigests: string[];
 }
@@ -29,11 +31,27 @@ export type ImageAccess =
 export async function cachedImage(docker: Docker, image: string): Promise<CachedImage | null> {
   try {
     const info = await docker.getImage(image).inspect();
-    return { repoDigests: info.RepoDigests ?? [] };
+    return { id: info.Id, repoDigests: info.RepoDigests ?? [] };
   } catch (error) {
     if (isNotFound(error)) return null;
     throw error;
   }
+}
+
+/**
+ * What a step running `image` runs, for its provenance: the registry digest of the image's own repository
+ * (`host/repository@sha256:…`, the one `image` names when it names a digest), else the engine's image id, which is
+ * what an image built or imported on the host, or only known under another repository, has.
+ */
+export function imageDigest(cached: CachedImage, image: string): string {
+  const own = repositoryOf(image);
+  const named = image.includes('@') ? image.slice(image.lastIndexOf('@')) : null;
+  const ofRepository = cached.repoDigests.filter((reference) => repositoryOf(reference) === own);
+  return (
+    ofRepository.find((reference) => named !== null && reference.endsWith(named)) ??
+    ofRepository[0] ??
+    cached.id
+  );
 }
 
 /** ` as alice` when credentials are used, for log lines. */

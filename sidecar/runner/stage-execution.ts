@@ -21,7 +21,8 @@ import { basicAuthorization } from '../git/index.ts';
 import { containerSpec } from './container-spec.ts';
 import { engineMessage } from './docker-errors.ts';
 import { checkoutCommit } from './git-checkout.ts';
-import { ensureImage } from './image-pull.ts';
+import { imageDigest } from './image-access.ts';
+import { type EnsuredImage, ensureImage } from './image-pull.ts';
 import { stepLabels } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';
 import type { DockerRunnerOptions } from './options.ts';
@@ -63,7 +64,7 @@ export class StageExecution {
   readonly #reports = new Map<string, Promise<void>>();
   readonly #running = new Map<string, StartedContainer>();
   readonly #detached = new Map<string, StartedContainer>();
-  readonly #images = new Map<string, Promise<string | null>>();
+  readonly #images = new Map<string, Promise<EnsuredImage>>();
   readonly #secret: (name: string) => string;
   readonly #masker: Masker;
   readonly #startedAt = Date.now();
@@ -171,24 +172,26 @@ export class StageExecution {
     if (workspace.kind === 'empty') return this.#skip(step.name);
     this.#update(step.name, { status: 'running', startedAt: Date.now() });
     const log = this.#stepLog(step.name);
+    let end: Pick<StepState, 'status' | 'exitCode' | 'error'>;
     try {
       if (workspace.kind === 'directory') {
         log.note(`drone-gogs: copying ${workspace.path} into the workspace`);
         await this.#copyIntoWorkspace(resources, workspace.path);
       } else await this.#cloneIntoWorkspace(resources, workspace, log);
-      this.#finishStep(step, { status: 'success', exitCode: 0, error: null });
+      end = { status: 'success', exitCode: 0, error: null };
     } catch (error) {
       const killed = this.#killing();
       const message = killed ? 'cancelled' : errorMessage(error);
       log.note(`drone-gogs: cannot prepare the workspace: ${message}`);
-      this.#finishStep(step, {
+      end = {
         status: killed ? 'killed' : 'failure',
         exitCode: killed ? KILLED_EXIT_CODE : 1,
         error: killed ? null : message,
-      });
-    } finally {
-      await log.close();
+      };
     }
+    // The whole log reaches the sink before the final status: whoever sees the status has every line.
+    await log.close();
+    this.#finishStep(step, end);
   }
 
   async #cloneIntoWorkspace(
@@ -227,11 +230,11 @@ export class StageExecution {
     const { docker, options, logger } = this.#deps;
     this.#update(step.name, { status: 'running', startedAt: Date.now() });
     const log = this.#stepLog(step.name);
-    const imageError = await this.#ensureImage(step, log);
-    if (imageError !== null) {
-      log.note(`drone-gogs: ${imageError}`);
+    const ensured = await this.#ensureImage(step, log);
+    if (ensured.error !== undefined) {
+      log.note(`drone-gogs: ${ensured.error}`);
       await log.close();
-      return this.#finishStep(step, { status: 'error', exitCode: null, error: imageError });
+      return this.#finishStep(step, { status: 'error', exitCode: null, error: ensured.error });
     }
     if (this.#stop !== null) {
       await log.close();
@@ -240,6 +243,7 @@ export class StageExecution {
     const spec = containerSpec({
       stage: this.#run.stage,
       step,
+      image: ensured.image.id,
       resources,
       options,
       trusted: this.#run.trusted,
@@ -267,6 +271,7 @@ export class StageExecution {
       return this.#finishStep(step, { status: 'error', exitCode: null, error: message });
     }
     this.#running.set(step.name, container);
+    this.#update(step.name, { digest: imageDigest(ensured.image, step.image) });
     // A stop that arrived while the container was being created has not seen it yet.
     if (this.#killing()) await container.kill();
     if (step.detach) {
@@ -298,7 +303,7 @@ export class StageExecution {
     }
   }
 
-  #ensureImage(step: PlanStep, log: StepLog): Promise<string | null> {
+  #ensureImage(step: PlanStep, log: StepLog): Promise<EnsuredImage> {
     const key = `${step.pull} ${step.image}`;
     let pending = this.#images.get(key);
     if (pending === undefined) {

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger, PlanStep, StageOutcome, StageRecovery, StageResult, StepState } from '../core/index.ts';
 import { engineMessage, isConflictOrNotModified, isNotFound } from './docker-errors.ts';
+import { cachedImage, imageDigest } from './image-access.ts';
 import { labelFilter, STEP_LABEL, selectorOf } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';
 import type { DockerRunnerOptions } from './options.ts';
@@ -188,7 +189,13 @@ export async function recoverDockerStage(
     let state: StepState = { ...blank(step), status: 'running' };
     try {
       const info = await container.inspect();
-      state = { ...state, startedAt: timeOf(info.State.StartedAt) ?? startedAt };
+      // The container names the image it was created from by id; its registry digests come with the image.
+      const image = await cachedImage(docker, info.Image).catch(() => null);
+      state = {
+        ...state,
+        startedAt: timeOf(info.State.StartedAt) ?? startedAt,
+        ...(image === null ? {} : { digest: imageDigest(image, step.image) }),
+      };
       const log = new StepLog({
         step: step.name,
         sink: recovery.logs,

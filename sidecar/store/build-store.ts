@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import {
   AppError,
   type Build,
+  type BuildStatus,
   type BuildStore,
   type BuildWithStages,
   type Stage,
@@ -228,8 +229,34 @@ export function createBuildStore(db: Database, now: () => number = Date.now): Bu
         .offset(filter.offset ?? 0);
       return rows.map(buildOf);
     },
+
+    async unfinished(repoId, line, beforeNumber, limit) {
+      const sameLine =
+        line.event === 'push'
+          ? and(eq(builds.event, 'push'), eq(builds.target, line.branch))
+          : and(eq(builds.event, 'pull_request'), eq(builds.pullRequest, line.pullRequest));
+      const rows = await db
+        .select()
+        .from(builds)
+        .where(
+          and(
+            // Few builds have not ended: the status index finds them without walking the repository's history
+            // (the unary + keeps SQLite from the repository's indexes, which would scan every older push).
+            inArray(builds.status, UNFINISHED),
+            sql`+${builds.repoId} = ${repoId}`,
+            lt(builds.number, beforeNumber),
+            sameLine,
+          ),
+        )
+        .orderBy(asc(builds.number))
+        .limit(limit);
+      return rows.map(buildOf);
+    },
   };
 }
+
+/** Every status that is not final. */
+const UNFINISHED: BuildStatus[] = ['pending', 'blocked', 'waiting_on_dependencies', 'running'];
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -3,7 +3,7 @@ import type { DeliveryStore } from '../core/index.ts';
 import { createGroupCommit, type DeliveryRecorder } from './group-commit.ts';
 import { insertDeliveriesWith } from './insert-deliveries.ts';
 import type { Database } from './open-database.ts';
-import { deliveries } from './schema.ts';
+import { builds, deliveries } from './schema.ts';
 
 /**
  * Deliveries. Writes go through a DeliveryRecorder (group commit, in this thread or in the writer thread);
@@ -23,6 +23,36 @@ export function createDeliveryStore(
     },
     list: ({ repoId, limit }) =>
       latest(repoId === undefined ? undefined : eq(deliveries.repoId, repoId), limit),
+    async recent(repoId, limit) {
+      // The build's key starts with `hook:<delivery id>:`; the range reads it from the key's unique index.
+      const prefix = sql`'hook:' || ${deliveries.deliveryId} || ':'`;
+      const buildNumber = sql<number | null>`(select ${builds.number} from ${builds}
+        where ${builds.idempotencyKey} >= ${prefix} and ${builds.idempotencyKey} < 'hook:' || ${deliveries.deliveryId} || ';'
+        and ${builds.repoId} = ${deliveries.repoId} order by ${builds.id} limit 1)`;
+      return db
+        .select({
+          id: deliveries.id,
+          deliveryId: deliveries.deliveryId,
+          repoId: deliveries.repoId,
+          event: deliveries.event,
+          kind: deliveries.kind,
+          action: deliveries.action,
+          ref: deliveries.ref,
+          after: deliveries.after,
+          synthetic: deliveries.synthetic,
+          status: deliveries.status,
+          statusReason: deliveries.statusReason,
+          receivedAt: deliveries.receivedAt,
+          leasedBy: deliveries.leasedBy,
+          leaseUntil: deliveries.leaseUntil,
+          attempts: deliveries.attempts,
+          buildNumber,
+        })
+        .from(deliveries)
+        .where(eq(deliveries.repoId, repoId))
+        .orderBy(desc(deliveries.id))
+        .limit(limit);
+    },
     async hasSeenCommit(repoId, sha) {
       const rows = await db
         .select({ id: deliveries.id })
@@ -58,7 +88,14 @@ export function createDeliveryStore(
     async settle(id, holder, status, reason) {
       const rows = await db
         .update(deliveries)
-        .set({ status, statusReason: reason, leasedBy: null, leaseUntil: null })
+        .set({
+          status,
+          statusReason: reason,
+          leasedBy: null,
+          leaseUntil: null,
+          // Nothing reads a settled payload; a failed one stays to be processed again.
+          ...(status === 'failed' ? {} : { body: '' }),
+        })
         .where(
           and(eq(deliveries.id, id), eq(deliveries.status, 'processing'), eq(deliveries.leasedBy, holder)),
         )

@@ -9,6 +9,8 @@ import { createLogStore } from './log-store.ts';
 import { createNativeDeliveryInserter } from './native-delivery-inserter.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
 import { createRepoStore } from './repo-store.ts';
+import { createRetentionStore } from './retention-store.ts';
+import { createSecretStore } from './secret-store.ts';
 import { upgradeStoredSecrets } from './secret-upgrade.ts';
 import { createStageQueueStore } from './stage-queue.ts';
 
@@ -53,6 +55,8 @@ export async function openStores(
     stageQueue: createStageQueueStore(database.db),
     logs: createLogStore(database.db),
     instances: createInstanceStore(database.db),
+    retention: createRetentionStore(database.db),
+    secrets: createSecretStore(database.db),
     async close() {
       await deliveries.close();
       native?.close();

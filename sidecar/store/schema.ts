@@ -114,32 +114,26 @@ export const branchHeads = sqliteTable(
 );
 
 /**
- * Step logs in chunks, as the runner sends them (masked). `seq` is the number of the chunk's first line, so a
- * step's chunks sort by it and a retried chunk collides instead of duplicating; `lines` is a JSON array of
- * `{ number, text, time }`.
+ * Step logs in chunks, as the runner sends them (masked), under the step's row: a rename of the repository, the
+ * pipeline or the step orphans nothing, and a deleted step takes its log along. `seq` is the number of the chunk's
+ * first line, so a step's chunks sort by it and a retried chunk collides instead of duplicating; `lines` is a JSON
+ * array of `{ number, text, time }`.
  */
 export const logChunks = sqliteTable(
-  'log_chunks',
+  'step_log_chunks',
   {
     id: integer().primaryKey({ autoIncrement: true }),
-    repo: text().notNull(),
-    build: text().notNull(),
-    stage: text().notNull(),
-    step: text().notNull(),
+    stepId: integer()
+      .notNull()
+      .references(() => steps.id, { onDelete: 'cascade' }),
     seq: integer().notNull(),
     lastLine: integer().notNull(),
     lines: text().notNull(),
     createdAt: integer().notNull().default(now),
   },
   (table) => [
-    uniqueIndex('log_chunks_step_seq_unique').on(table.repo, table.build, table.stage, table.step, table.seq),
-    index('log_chunks_step_last_line_idx').on(
-      table.repo,
-      table.build,
-      table.stage,
-      table.step,
-      table.lastLine,
-    ),
+    uniqueIndex('step_log_chunks_step_seq_unique').on(table.stepId, table.seq),
+    index('step_log_chunks_step_last_line_idx').on(table.stepId, table.lastLine),
   ],
 );
 

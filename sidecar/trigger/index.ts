@@ -5,6 +5,15 @@
  *   const result = await planUnderDeadline({ source: bytes, fileName: '.drone.yml' }, context);
  */
 
+export {
+  type ApprovalFacts,
+  approvalWait,
+  approvedStatus,
+  newStagesOf,
+  type PlannedStage,
+  WAIT_RULES,
+  type WaitRule,
+} from './approval.ts';
 export { buildContextOf, type SystemFacts } from './build-context.ts';
 export {
   type DeadlineOptions,

@@ -16,12 +16,12 @@ import {
   type GogsClient,
   type HookEvent,
   type Logger,
-  type NewStage,
   type Repo,
   type RepoStore,
 } from '../core/index.ts';
 import { normalizeGogsHook } from '../gogs/index.ts';
 import { MAX_FILE_BYTES, type PipelinePlan, type PlanOptions } from '../pipeline/index.ts';
+import { approvalWait, newStagesOf } from './approval.ts';
 import { buildContextOf, type SystemFacts } from './build-context.ts';
 import type { PipelineSource } from './plan-under-deadline.ts';
 import { firstSkip } from './skip-rules.ts';
@@ -122,23 +122,12 @@ export async function processDelivery(
       reason: `no pipeline runs for this ${origin.event}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
     };
   }
-  const stages: NewStage[] = running.map(({ stage }) => ({
-    number: stage.number,
-    name: stage.name,
-    kind: stage.kind,
-    type: stage.type,
-    status: stage.initialStatus,
-    error: null,
-    os: stage.platform.os,
-    arch: stage.platform.arch,
-    variant: stage.platform.variant,
-    limit: stage.concurrencyLimit,
-    dependsOn: stage.dependsOn,
-    onSuccess: stage.onSuccess,
-    onFailure: stage.onFailure,
-    labels: stage.node,
-    steps: [],
-  }));
+  const waits = approvalWait({ repo, origin });
+  if (waits !== null)
+    deps.logger.info(`trigger: the build waits for approval: ${waits.rule}`, {
+      repo: repo.fullName,
+      delivery: delivery.deliveryId,
+    });
   const { build, created } = await deps.builds.create({
     repoId: repo.id,
     idempotencyKey: key,
@@ -146,9 +135,12 @@ export async function processDelivery(
     parent: 0,
     config,
     changedPaths,
-    status: 'pending',
+    status: waits === null ? 'pending' : 'blocked',
     error: null,
-    stages,
+    stages: newStagesOf(
+      running.map(({ stage }) => stage),
+      waits !== null,
+    ),
   });
   return { status: 'done', build, created };
 }

@@ -39,6 +39,20 @@ export const SKIP_RULES: readonly SkipRule[] = [
         : `${event.kind} events do not start builds (pushes, tags and pull requests do)`,
   },
   {
+    name: 'ignore-pull-requests',
+    check: ({ event, repo }) =>
+      event.kind === 'pull_request' && repo.ignorePullRequests
+        ? `${repo.fullName} builds no pull requests; \`drone-gogs repo set ${repo.fullName} --ignore-pull-requests=false\``
+        : null,
+  },
+  {
+    name: 'ignore-forks',
+    check: ({ event, repo }) =>
+      event.kind === 'pull_request' && event.pullRequest?.fromFork === true && repo.ignoreForks
+        ? `${repo.fullName} builds no pull requests from forks; \`drone-gogs repo set ${repo.fullName} --ignore-forks=false\``
+        : null,
+  },
+  {
     name: 'ref-deleted',
     check: ({ event }) =>
       event.action === 'deleted' || (event.kind === 'push' && ZERO_SHA.test(event.after))

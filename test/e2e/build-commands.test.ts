@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../sidecar/cli.ts';
-import type { BuildOrigin, NewBuild } from '../../sidecar/core/index.ts';
+import type { BuildOrigin, NewBuild, Stores } from '../../sidecar/core/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { testBuild, testOrigin, testStage, testStep } from '../support/builds.ts';
 import { runCommand } from '../support/run-command.ts';
@@ -36,17 +36,27 @@ const build = (repoId: number, key: string, change: Partial<BuildOrigin>): NewBu
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 
+/** A database file in a fresh folder, seeded through the stores with octo/hello (Gogs id 7) and what `seed` adds. */
+async function seededDatabase(seed: (stores: Stores, repoId: number) => Promise<void>) {
+  const dir = await makeTempDir();
+  const url = pathToFileURL(join(dir.path, 'data', 'drone-gogs.db')).href;
+  const stores = await openStores({ url });
+  try {
+    await seed(stores, (await stores.repos.upsertFacts(repoFacts('octo/hello', 7))).id);
+  } finally {
+    await stores.close();
+  }
+  return { dir, url };
+}
+
 describe('drone-gogs build ls and build info', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let url: string;
   const cli = (...args: string[]) => runCommand(runCli, ['build', ...args], { cwd: dir.path, env: {} });
 
   beforeEach(async () => {
-    dir = await makeTempDir();
-    url = pathToFileURL(join(dir.path, 'data', 'drone-gogs.db')).href;
-    const stores = await openStores({ url });
-    try {
-      const repo = await stores.repos.upsertFacts(repoFacts('octo/hello', 7));
+    ({ dir, url } = await seededDatabase(async (stores, repoId) => {
+      const repo = { id: repoId };
       const other = await stores.repos.upsertFacts(repoFacts('octo/other', 8));
       await stores.builds.create(build(repo.id, 'hook:1', {}));
       await stores.builds.create(
@@ -66,9 +76,7 @@ describe('drone-gogs build ls and build info', () => {
       await stores.builds.create(
         build(long.id, 'hook:5', { target: 'b'.repeat(5000), message: `${'m'.repeat(70_000)}\u001b` }),
       );
-    } finally {
-      await stores.close();
-    }
+    }));
     // What the runner will have written once build 3 ran: the engine, the digest, the exit code, the times.
     const client = createClient({ url });
     try {
@@ -241,5 +249,150 @@ describe('drone-gogs build ls and build info', () => {
     const hostile = await cli('info', 'octo/hello', '\u001b[2J');
     expect(hostile.code).toBe(2);
     expect(hostile.stderr).not.toMatch(RAW);
+  });
+});
+
+/** `build approve|decline|restart|cancel` in process over a real database file, as a user at the box's shell. */
+describe('drone-gogs build approve, decline, restart and cancel', () => {
+  let dir: Awaited<ReturnType<typeof makeTempDir>>;
+  let url: string;
+  const cli = (...args: string[]) => runCommand(runCli, ['build', ...args], { cwd: dir.path, env: {} });
+  const PIPELINE =
+    'kind: pipeline\nname: test\nsteps:\n- name: test\n  image: golang:1.22\n  commands: [go test]\n';
+
+  beforeEach(async () => {
+    ({ dir, url } = await seededDatabase(async (stores, repoId) => {
+      const repo = { id: repoId };
+      const blocked = (key: string) =>
+        testBuild(repo.id, key, {
+          status: 'blocked',
+          origin: origin({ event: 'pull_request', fork: 'mallory/hello', sender: 'mallory' }),
+          stages: [
+            testStage(1, 'test', { status: 'blocked', steps: [] }),
+            testStage(2, 'lint', { status: 'blocked', steps: [] }),
+          ],
+        });
+      await stores.builds.create(blocked('hook:1'));
+      await stores.builds.create(blocked('hook:2'));
+      await stores.builds.create(testBuild(repo.id, 'hook:3', { origin: origin({}), config: PIPELINE }));
+    }));
+  });
+  afterEach(() => dir.remove());
+
+  it('answers --help for each, with its arguments', async () => {
+    for (const [action, args] of [
+      ['approve', 'OWNER/NAME NUMBER [STAGE] [--json]'],
+      ['decline', 'OWNER/NAME NUMBER [STAGE] [--json]'],
+      ['restart', 'OWNER/NAME NUMBER [--json]'],
+      ['cancel', 'OWNER/NAME NUMBER [--json]'],
+    ] as const) {
+      const help = await cli(action, '--help');
+      expect({ action, code: help.code, stderr: help.stderr }).toEqual({ action, code: 0, stderr: '' });
+      expect(help.stdout.split('\n')[0]).toBe(`Usage: drone-gogs build ${action} ${args}`);
+    }
+    const group = (await cli('--help')).stdout;
+    for (const action of ['approve', 'decline', 'restart', 'cancel'])
+      expect(group).toContain(`  drone-gogs build ${action} OWNER/NAME NUMBER`);
+  });
+
+  it("approves and declines stages, printing what changed or Drone's JSON", async () => {
+    const one = await cli('approve', 'octo/hello', '1', '2');
+    expect(one).toMatchObject({
+      code: 0,
+      stdout: 'build #1 of octo/hello approved; it is blocked now\n  1 test: blocked\n  2 lint: pending\n',
+    });
+    const all = await cli('approve', 'octo/hello', '1', '--json');
+    expect(all.code).toBe(0);
+    const build = JSON.parse(all.stdout);
+    expect(build).toMatchObject({
+      number: 1,
+      status: 'pending',
+      source_repo: 'mallory/hello',
+      sender: 'mallory',
+      stages: [
+        { number: 1, name: 'test', status: 'pending' },
+        { number: 2, name: 'lint', status: 'pending' },
+      ],
+    });
+    expect(Object.keys(build)).not.toContain('idempotencyKey');
+
+    const declined = await cli('decline', 'octo/hello', '2', '--json');
+    expect(JSON.parse(declined.stdout)).toMatchObject({
+      status: 'declined',
+      stages: [{ status: 'declined' }, { status: 'declined' }],
+    });
+
+    const client = createClient({ url });
+    try {
+      const rows = await client.execute(
+        'select b.number, s.number as stage, s.status from stages s join builds b on b.id = s.build_id order by b.number, s.number',
+      );
+      expect(rows.rows.map((row) => [row.number, row.stage, row.status])).toEqual([
+        [1, 1, 'pending'],
+        [1, 2, 'pending'],
+        [2, 1, 'declined'],
+        [2, 2, 'declined'],
+        [3, 1, 'pending'],
+      ]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('restarts as a new build and cancels, printing the new number and the end', async () => {
+    const restarted = await cli('restart', 'octo/hello', '3');
+    expect(restarted).toMatchObject({
+      code: 0,
+      stdout: 'build #4 of octo/hello restarts build #3; it is pending\n  1 test: pending\n',
+    });
+    const json = JSON.parse((await cli('restart', 'octo/hello', '3', '--json')).stdout);
+    expect(json).toMatchObject({ number: 5, parent: 3, after: '1234567890abcdef1234567890abcdef12345678' });
+
+    const cancelled = await cli('cancel', 'octo/hello', '4', '--json');
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({
+      number: 4,
+      status: 'killed',
+      stages: [{ status: 'killed' }],
+    });
+    const blocked = await cli('cancel', 'octo/hello', '1');
+    expect(blocked.stdout).toBe(
+      'build #1 of octo/hello cancelled; it is killed\n  1 test: killed\n  2 lint: killed\n',
+    );
+  });
+
+  it('refuses clearly: nothing blocked, an ended build, an unknown build or stage (exit 1), bad arguments (exit 2)', async () => {
+    for (const [args, message] of [
+      [
+        ['approve', 'octo/hello', '3'],
+        'build #3 of octo/hello is pending, with no stage waiting for approval: there is nothing to approve; `drone-gogs build info octo/hello 3` shows its stages',
+      ],
+      [['decline', 'octo/hello', '1', '5'], 'build #1 of octo/hello has no stage 5'],
+      [['approve', 'octo/hello', '9'], 'octo/hello has no build #9'],
+      [
+        ['restart', 'octo/hello', '1'],
+        'build #1 of octo/hello waits for approval; `drone-gogs build approve octo/hello 1` runs it',
+      ],
+      [['cancel', 'octo/nope', '1'], 'no repository octo/nope is known to drone-gogs'],
+    ] as const) {
+      const result = await cli(...args);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 1, stdout: '' });
+      expect(result.stderr).toContain(`drone-gogs: ${message}`);
+    }
+    await cli('cancel', 'octo/hello', '3');
+    expect((await cli('cancel', 'octo/hello', '3')).stderr).toContain(
+      'drone-gogs: build #3 of octo/hello already ended (killed): there is nothing to cancel; `drone-gogs build restart octo/hello 3` runs it again',
+    );
+    for (const [args, message] of [
+      [['approve', 'octo/hello', 'one'], 'NUMBER must be a build number (1, 2, …), not one'],
+      [['approve', 'octo/hello', '1', 'x'], 'STAGE must be a stage number (1, 2, …), not x'],
+      [['decline', 'octo/hello', '1', '0'], 'STAGE must be a stage number (1, 2, …), not 0'],
+      [['restart', 'octo/hello', '1', '2'], 'unexpected argument "2"'],
+      [['cancel', 'octo/hello'], 'build cancel needs NUMBER'],
+    ] as const) {
+      const result = await cli(...args);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(result.stderr.split('\n')[0]).toBe(`drone-gogs: ${message}`);
+    }
   });
 });

@@ -2,10 +2,14 @@
  * A push runs: the sidecar beside the Gogs test double and the real dockerd, the build's stages claimed from the
  * database, cloned from the double's git, run in containers, every step and log stored. Read back from the store.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildWithStages } from '../../sidecar/core/index.ts';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images.ts';
 import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+
+const runFile = promisify(execFile);
 
 const pipeline = (first: string) => `kind: pipeline
 type: docker
@@ -48,15 +52,13 @@ describe('builds run', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  const logOf = async (build: number, stage: number, step: string) =>
-    (
-      await t.sidecar.services.stores.logs.read({
-        repo: 'alice/app',
-        build: String(build),
-        stage: String(stage),
-        step,
-      })
-    ).map((line) => line.text);
+  /** The stored log of a step, found by its row: build and stage by number, the step by name. */
+  const logOf = async (build: number, stage: number, step: string) => {
+    const found = await t.sidecar.services.stores.builds.find(await repoId(), build);
+    const row = found?.stages.find((each) => each.number === stage)?.steps.find((each) => each.name === step);
+    if (row === undefined) throw new Error(`build ${build} has no step ${step} in stage ${stage}`);
+    return (await t.sidecar.services.stores.logs.read(row.id)).map((line) => line.text);
+  };
 
   it('runs a push on its commit: clone, steps in order, logs stored, the dependent stage after', async () => {
     t = await startSidecarBesideGogs();
@@ -87,6 +89,23 @@ describe('builds run', () => {
       expect.arrayContaining(['v42', `build 1 of alice/app at ${push.sha.slice(0, 8)}`, 'done']),
     );
     expect(await logOf(1, 2, 'report')).toEqual(expect.arrayContaining(['the tests passed']));
+
+    // What ran: the imported test image has no registry digest, so each step names its image id, with the engine.
+    const imageId = (
+      await runFile('docker', ['image', 'inspect', '--format', '{{.Id}}', BUSYBOX_IMAGE])
+    ).stdout.trim();
+    expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(test?.steps.map((step) => [step.name, step.digest])).toEqual([
+      ['clone', ''],
+      ['check', imageId],
+    ]);
+    const info = await t.cli('build', 'info', 'alice/app', '1', '--json');
+    expect(JSON.parse(info.stdout).provenance.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stage: 1, name: 'check', digest: imageId, machine: test?.machine }),
+        expect.objectContaining({ stage: 2, name: 'report', digest: imageId, machine: after?.machine }),
+      ]),
+    );
 
     // The same log through the CLI, with the escape sequence the step printed shown, not sent to the terminal.
     const viewed = await t.cli('log', 'view', 'alice/app', '1', '1', '2', '--follow');

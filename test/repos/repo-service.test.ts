@@ -1,10 +1,19 @@
 /** The repository service the CLI calls today and the API tomorrow, against the Gogs test double. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAppError, LOCAL_ADMIN } from '../../sidecar/core/index.ts';
+import {
+  type ApprovalRule,
+  isAppError,
+  LOCAL_ADMIN,
+  type RepoSettingsChange,
+} from '../../sidecar/core/index.ts';
 import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const VIEW_FIELDS = [
   'active',
+  'approvalAllowList',
+  'autoCancelPullRequests',
+  'autoCancelPushes',
+  'autoCancelRunning',
   'configPath',
   'defaultBranch',
   'fullName',
@@ -12,8 +21,12 @@ const VIEW_FIELDS = [
   'hookId',
   'hookUrl',
   'htmlUrl',
+  'ignoreForks',
+  'ignorePullRequests',
   'private',
+  'requireApproval',
   'secretRotatedGraceUntil',
+  'throttle',
   'timeoutMinutes',
   'trusted',
 ];
@@ -65,7 +78,17 @@ describe('the repository service', () => {
       { configPath: '/abs.yml' },
       { configPath: 'ci/\u0000.yml' },
       { trusted: true, configPath: '' },
-    ]) {
+      { requireApproval: 'sometimes' as ApprovalRule },
+      { throttle: -1 },
+      { throttle: 1001 },
+      { throttle: 1.5 },
+      { approvalAllowListAdd: ['bob', '--upload-pack=x'] },
+      { approvalAllowListAdd: ['a'.repeat(36)] },
+      { approvalAllowListAdd: ['..'] },
+      { approvalAllowListRemove: ['bad login'] },
+      { approvalAllowListAdd: Array.from({ length: 101 }, (_, index) => `user${index}`) },
+      { ignoreForks: true, throttle: Number.NaN },
+    ] satisfies RepoSettingsChange[]) {
       const error = await service.changeSettings(LOCAL_ADMIN, 'alice/app', change).catch((e: unknown) => e);
       expect(isAppError(error, 'BAD_REQUEST'), JSON.stringify(change)).toBe(true);
     }
@@ -79,5 +102,34 @@ describe('the repository service', () => {
     const changed = await service.changeSettings(LOCAL_ADMIN, 'ALICE/App', { timeoutMinutes: null });
     expect(changed.effectiveTimeoutMinutes).toBe(t.sidecar.services.config.runner.stageTimeoutMs / 60_000);
     expect(changed.warnings).toEqual([]);
+  });
+
+  it('keeps the approval allow-list in lower case, once each, and refuses to grow it past 100', async () => {
+    t = await startSidecarBesideGogs();
+    const service = t.sidecar.services.repos;
+    await service.enable(LOCAL_ADMIN, 'alice/app');
+    const first = await service.changeSettings(LOCAL_ADMIN, 'alice/app', {
+      approvalAllowListAdd: ['Bob', 'carol', 'BOB'],
+    });
+    expect(first.repo.approvalAllowList).toEqual(['bob', 'carol']);
+    const second = await service.changeSettings(LOCAL_ADMIN, 'alice/app', {
+      approvalAllowListRemove: ['CAROL', 'nobody'],
+      approvalAllowListAdd: ['dave'],
+    });
+    expect(second.repo.approvalAllowList).toEqual(['bob', 'dave']);
+    expect((await t.sidecar.services.stores.repos.findByFullName('alice/app'))?.approvalAllowList).toEqual([
+      'bob',
+      'dave',
+    ]);
+
+    const many = Array.from({ length: 99 }, (_, index) => `user${index}`);
+    const error = await service
+      .changeSettings(LOCAL_ADMIN, 'alice/app', { approvalAllowListAdd: many })
+      .catch((e: unknown) => e);
+    expect(isAppError(error, 'BAD_REQUEST')).toBe(true);
+    expect((error as Error).message).toBe(
+      'the approval allow-list of alice/app would hold 101 users; at most 100 (remove some with --no-approve-user)',
+    );
+    expect((await service.list(LOCAL_ADMIN))[0]?.approvalAllowList).toEqual(['bob', 'dave']);
   });
 });

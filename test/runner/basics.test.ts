@@ -32,7 +32,8 @@ steps:
       '+ echo one > /drone/src/order\n+ echo "hello $DRONE_REPO"\nhello octo/hello',
     );
     expect(logs.text('second')).toContain('one\ntwo');
-    expect(statuses.of('first')).toEqual(['pending', 'running', 'success']);
+    // Running again once the container started, naming the image it runs.
+    expect(statuses.of('first')).toEqual(['pending', 'running', 'running', 'success']);
     expect(
       result.steps.every(
         (step) => step.exitCode === 0 && step.startedAt !== null && step.finishedAt !== null,

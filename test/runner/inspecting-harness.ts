@@ -19,9 +19,15 @@ export interface InspectingHarness {
   run(stage: PlanStage, extra?: Partial<StageRun>): Promise<InspectedRun>;
 }
 
+export interface InspectingHooks {
+  /** Runs just before each container is created, with the runner's create request. */
+  beforeCreate?(spec: Docker.ContainerCreateOptions, docker: Docker): Promise<void>;
+}
+
 export function createInspectingHarness(
   instance: string,
   options: Partial<DockerRunnerOptions> = {},
+  hooks: InspectingHooks = {},
 ): InspectingHarness {
   const docker = createTestDocker();
   const created: Docker.ContainerInspectInfo[] = [];
@@ -29,6 +35,7 @@ export function createInspectingHarness(
     spec: Docker.ContainerCreateOptions,
   ) => Promise<Docker.Container>;
   docker.createContainer = (async (spec: Docker.ContainerCreateOptions) => {
+    await hooks.beforeCreate?.(spec, docker);
     const container = await create(spec);
     created.push(await container.inspect());
     return container;

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogLine, StageRunIds, StepLogKey } from '../../sidecar/core/index.ts';
+import type { LogLine, StageRunIds } from '../../sidecar/core/index.ts';
 import { createDockerRunner, createLogHub } from '../../sidecar/runner/index.ts';
 import { createStoredLogSink } from '../../sidecar/store/index.ts';
 import { createTestDocker, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
 import { openTestStores } from '../support/stores.ts';
 import { IMAGE, outcomes, quietLogger, runWith, stageFrom } from './stage-harness.ts';
+import { storeSteps } from './stored-steps.ts';
 
 const docker = createTestDocker();
 const instance = testInstanceId('live-logs');
@@ -46,15 +47,17 @@ steps:
 
 let builds = 0;
 
-function setup() {
-  const hub = createLogHub({ store: stores.logs });
+async function setup() {
+  const hub = createLogHub({ store: stores.logs, changes: stores.changes });
   const ids: StageRunIds = { instance, repo: 'octo/hello', build: `live-${++builds}`, stage: '1' };
-  const key: StepLogKey = { repo: ids.repo, build: ids.build, stage: ids.stage, step: 'print' };
+  const steps = await storeSteps(stores, ['print']);
+  const key = steps.idOf('print');
   const runner = createDockerRunner({ docker, logger: quietLogger });
   const run = (count: number, waitFrom: number) =>
     runWith(runner, instance, handshakeStage(count, waitFrom), {
       ids,
-      logs: createStoredLogSink({ store: stores.logs, ids, live: hub }),
+      logs: createStoredLogSink({ store: stores.logs, stepIds: steps.stepIds, live: hub }),
+      statuses: steps.statuses,
       secrets: { token: 's3cr3t' },
     });
   /** Touches /tmp/ack-<n> in the running step container of this build. */
@@ -92,7 +95,7 @@ const printedNumbers = (lines: LogLine[]) =>
 
 describe('step logs in the store and to live readers', () => {
   it('streams each line to a reader while the step runs, masked, once, in order', async () => {
-    const { hub, key, run, acknowledge } = setup();
+    const { hub, key, run, acknowledge } = await setup();
     const following = followAndAcknowledge(hub.follow(key), 1, acknowledge);
     const { result } = await run(5, 1);
     const received = await following;
@@ -110,7 +113,7 @@ describe('step logs in the store and to live readers', () => {
   }, 120_000);
 
   it('gives a late reader what is stored, then live lines, without gaps or duplicates', async () => {
-    const { hub, key, run, acknowledge } = setup();
+    const { hub, key, run, acknowledge } = await setup();
     // Lines 1-3 are printed at once; from line 4 on the step waits for a reader.
     const running = run(8, 4);
     while (!(await stores.logs.read(key)).some((line) => line.text.startsWith('line 4 '))) {
@@ -123,18 +126,15 @@ describe('step logs in the store and to live readers', () => {
     const stored = await stores.logs.read(key);
     expect(received).toEqual(stored);
     expect(printedNumbers(received)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
-    // After the end, a reader gets the stored log and stops.
+    // Once the step's stored status is final, a reader gets the stored log and stops.
     expect(await followAndAcknowledge(hub.follow(key), Infinity, acknowledge)).toEqual(stored);
   }, 120_000);
 
   it('lets a reader that falls far behind catch up from the store instead of queueing without bound', async () => {
-    const hub = createLogHub({ store: stores.logs, maxQueuedLines: 10 });
-    const key: StepLogKey = { repo: 'octo/hello', build: 'slow-reader', stage: '1', step: 'print' };
-    const sink = createStoredLogSink({
-      store: stores.logs,
-      ids: { instance, repo: key.repo, build: key.build, stage: key.stage },
-      live: hub,
-    });
+    const hub = createLogHub({ store: stores.logs, changes: stores.changes, maxQueuedLines: 10 });
+    const steps = await storeSteps(stores, ['print']);
+    const sink = createStoredLogSink({ store: stores.logs, stepIds: steps.stepIds, live: hub });
+    const key = steps.idOf('print');
     const reader = hub.follow(key)[Symbol.asyncIterator]();
     const first = reader.next();
     await sink.write('print', [{ number: 0, text: 'first', time: 0 }]);

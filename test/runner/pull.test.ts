@@ -150,10 +150,9 @@ describe('pull progress lines (no Docker)', () => {
       pullSecrets: [dockerConfig(auth.serveraddress, USER, PASSWORD)],
       trusted: false,
     };
-    const error = await ensureImage(fake, request, (line) => notes.push(line));
-    expect(error).toBe(
-      `image registry.test/x:1 is not on this Docker host and cannot be pulled: layer refused for ${USER}:******`,
-    );
+    expect(await ensureImage(fake, request, (line) => notes.push(line))).toEqual({
+      error: `image registry.test/x:1 is not on this Docker host and cannot be pulled: layer refused for ${USER}:******`,
+    });
     expect(notes).toEqual([
       'drone-gogs: pulling registry.test/x:1 as alice',
       'drone-gogs: aaaa: Pulling fs layer',
@@ -164,8 +163,22 @@ describe('pull progress lines (no Docker)', () => {
 describe('docker runner: pulling from a registry (test double)', () => {
   it('pulls an absent image under if-not-exists, logs per-layer progress and runs the pulled image', async () => {
     const image = await push(open, 'team/tool', '1', 'team/tool 1');
-    const { result, logs } = await runWith(runner, instance, toolStage(image.reference, 'if-not-exists'));
+    const { result, logs, statuses } = await runWith(
+      runner,
+      instance,
+      toolStage(image.reference, 'if-not-exists'),
+    );
     expect(outcomes(result)).toEqual({ tool: 'success' });
+    // What ran is the registry's digest of the image, as Docker lists it, reported once the container started.
+    const digest = `${open.host}/team/tool@${image.manifestDigest}`;
+    expect((await docker.getImage(image.reference).inspect()).RepoDigests).toContain(digest);
+    expect(statuses.history.map((state) => [state.status, state.digest])).toEqual([
+      ['pending', undefined],
+      ['running', undefined],
+      ['running', digest],
+      ['success', digest],
+    ]);
+    expect(result.steps[0]?.digest).toBe(digest);
     const text = logs.text('tool');
     expect(text).toContain(`drone-gogs: pulling ${image.reference}\n`);
     for (const layer of image.layerIds) {
@@ -201,9 +214,11 @@ describe('docker runner: pulling from a registry (test double)', () => {
     const stage = toolStage(first.reference, 'always');
     const before = await runWith(runner, instance, stage);
     expect(before.logs.text('tool')).toContain('\nteam/tool moving v1');
+    expect(before.result.steps[0]?.digest).toBe(`${open.host}/team/tool@${first.manifestDigest}`);
     const moved = await push(open, 'team/tool', 'moving', 'team/tool moving v2');
     const after = await runWith(runner, instance, stage);
     expect(outcomes(after.result)).toEqual({ tool: 'success' });
+    expect(after.result.steps[0]?.digest).toBe(`${open.host}/team/tool@${moved.manifestDigest}`);
     const text = after.logs.text('tool');
     expect(text).toContain(`drone-gogs: ${moved.layerIds[0]}: Already exists\n`);
     expect(text).toContain(`drone-gogs: ${moved.layerIds[1]}: Pull complete\n`);
@@ -231,6 +246,44 @@ describe('docker runner: pulling from a registry (test double)', () => {
     );
     expect(error).toContain('manifest unknown');
     expect(open.count('/v2/team/tool/manifests/no-such-tag')).toBeGreaterThan(0);
+  });
+
+  it('runs the image its provenance names, even when the tag moves on the engine between two steps', async () => {
+    const pinned = await push(open, 'team/pinned', '1', 'pinned content');
+    const other = await push(open, 'team/other', '1', 'other content');
+    await runWith(runner, instance, toolStage(other.reference, 'if-not-exists'));
+    // Just before `second` is created, someone re-tags the name both steps use to other content.
+    const harness = createInspectingHarness(
+      instance,
+      {},
+      {
+        async beforeCreate(spec, engine) {
+          if (spec.Labels?.['io.drone-gogs.step'] !== 'second') return;
+          const repo = pinned.reference.slice(0, pinned.reference.lastIndexOf(':'));
+          await engine.getImage(other.reference).tag({ repo, tag: '1' });
+        },
+      },
+    );
+    const stage = stageFrom(`
+kind: pipeline
+name: default
+clone: { disable: true }
+steps:
+  - name: first
+    image: ${pinned.reference}
+    commands: [cat /etc/tool-release]
+  - name: second
+    image: ${pinned.reference}
+    pull: if-not-exists
+    commands: [cat /etc/tool-release]
+`);
+    const { result, logs, containers } = await harness.run(stage);
+    expect(outcomes(result)).toEqual({ first: 'success', second: 'success' });
+    expect((await docker.getImage(pinned.reference).inspect()).Id).toBe(other.imageId);
+    const digest = `${open.host}/team/pinned@${pinned.manifestDigest}`;
+    expect(result.steps.map((step) => step.digest)).toEqual([digest, digest]);
+    expect(logs.text('second').endsWith('\n+ cat /etc/tool-release\npinned content')).toBe(true);
+    expect(containers.map((container) => container.Image)).toEqual([pinned.imageId, pinned.imageId]);
   });
 });
 

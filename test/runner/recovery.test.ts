@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageRecovery, StageRunIds, StepLogKey } from '../../sidecar/core/index.ts';
+import type { StageRecovery, StageRunIds } from '../../sidecar/core/index.ts';
 import { createDockerRunner, reapDeadInstances } from '../../sidecar/runner/index.ts';
 import { createStoredLogSink } from '../../sidecar/store/index.ts';
 import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
 import { openTestStores } from '../support/stores.ts';
 import { IMAGE, MemoryStatuses, quietLogger, stageFrom } from './stage-harness.ts';
+import { type StoredSteps, storeStepsOf } from './stored-steps.ts';
 
 const docker = createTestDocker();
 const runner = createDockerRunner({ docker, logger: quietLogger });
@@ -44,16 +45,23 @@ steps:
 const nothing = { containers: [], networks: [], volumes: [] };
 
 /** Starts the stage in a child process and kills the process (SIGKILL) once `first` printed a few lines. */
-async function startAndKill(): Promise<{ ids: StageRunIds; key: StepLogKey }> {
+async function startAndKill(): Promise<{ ids: StageRunIds; steps: StoredSteps; key: number }> {
   const instance = testInstanceId('dead');
   instances.push(instance);
   const ids: StageRunIds = { instance, repo: 'octo/hello', build: instance, stage: '1' };
-  const key: StepLogKey = { repo: ids.repo, build: ids.build, stage: ids.stage, step: 'first' };
+  const steps = await storeStepsOf(stores, stageFrom(yaml));
+  const key = steps.idOf('first');
   const child = spawn(
     process.execPath,
     [
       'test/runner/recovery-child.ts',
-      JSON.stringify({ instance, build: ids.build, databaseUrl: stores.url, yaml }),
+      JSON.stringify({
+        instance,
+        build: ids.build,
+        databaseUrl: stores.url,
+        yaml,
+        stepIds: Object.fromEntries(steps.stepIds),
+      }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -66,20 +74,24 @@ async function startAndKill(): Promise<{ ids: StageRunIds; key: StepLogKey }> {
   }
   child.kill('SIGKILL');
   await exited;
-  return { ids, key };
+  return { ids, steps, key };
 }
 
-async function recovery(ids: StageRunIds, mode: StageRecovery['mode'], statuses = new MemoryStatuses()) {
+async function recovery(
+  { ids, steps }: { ids: StageRunIds; steps: StoredSteps },
+  mode: StageRecovery['mode'],
+  statuses = new MemoryStatuses(),
+) {
   const logPositions: Record<string, number> = {};
   for (const step of ['first', 'second']) {
-    logPositions[step] = (await stores.logs.lastLine({ ...ids, step })) + 1;
+    logPositions[step] = (await stores.logs.lastLine(steps.idOf(step))) + 1;
   }
   return {
     ids,
     logPositions,
     stage: stageFrom(yaml),
     secrets: { token: 's3cr3t' },
-    logs: createStoredLogSink({ store: stores.logs, ids }),
+    logs: createStoredLogSink({ store: stores.logs, stepIds: steps.stepIds }),
     statuses,
     mode,
   } satisfies StageRecovery;
@@ -87,12 +99,13 @@ async function recovery(ids: StageRunIds, mode: StageRecovery['mode'], statuses 
 
 describe('docker runner: recovery after the process running a stage died', () => {
   it('re-attaches to the running step, continues its stored log after a note on what was missed, and waits for it', async () => {
-    const { ids, key } = await startAndKill();
+    const killed = await startAndKill();
+    const { ids, key } = killed;
     expect(await runner.resourceOwners()).toContain(ids.instance);
     const before = await stores.logs.lastLine(key);
 
     const statuses = new MemoryStatuses();
-    const result = await runner.recoverStage(await recovery(ids, 'follow', statuses));
+    const result = await runner.recoverStage(await recovery(killed, 'follow', statuses));
 
     const log = await stores.logs.read(key);
     expect(log.map((line) => line.number)).toEqual(log.map((_, index) => index));
@@ -114,6 +127,12 @@ describe('docker runner: recovery after the process running a stage died', () =>
       true,
     );
     expect(statuses.of('first')).toEqual(['running', 'success']);
+    // What runs is learnt again from the container: the imported test image's id, as Docker names it.
+    const imageId = (await docker.getImage(IMAGE).inspect()).Id;
+    expect(statuses.history.filter((state) => state.name === 'first').map((state) => state.digest)).toEqual([
+      imageId,
+      imageId,
+    ]);
     expect(result.steps.find((step) => step.name === 'first')).toMatchObject({
       status: 'success',
       exitCode: 0,
@@ -126,9 +145,10 @@ describe('docker runner: recovery after the process running a stage died', () =>
   }, 60_000);
 
   it('abandons a stage on request: its containers are removed and the stage ends error, saying why', async () => {
-    const { ids } = await startAndKill();
+    const killed = await startAndKill();
+    const { ids } = killed;
     const statuses = new MemoryStatuses();
-    const result = await runner.recoverStage(await recovery(ids, 'abandon', statuses));
+    const result = await runner.recoverStage(await recovery(killed, 'abandon', statuses));
     expect(result.outcome).toBe('error');
     expect(result.error).toBe(
       `the process running the stage (instance ${ids.instance}) stopped; its containers were removed`,
@@ -136,7 +156,7 @@ describe('docker runner: recovery after the process running a stage died', () =>
     expect(statuses.of('first')).toEqual(['error']);
     expect(await leftovers(docker, ids.instance)).toEqual(nothing);
     // Nothing is left to take over a second time.
-    const again = await runner.recoverStage(await recovery(ids, 'follow'));
+    const again = await runner.recoverStage(await recovery(killed, 'follow'));
     expect(again.outcome).toBe('error');
     expect(again.error).toMatch(/nothing of the stage is left/);
   }, 60_000);

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogLine, StageRunIds, StepLogKey } from '../../sidecar/core/index.ts';
+import type { LogLine } from '../../sidecar/core/index.ts';
 import { createLogHub } from '../../sidecar/runner/index.ts';
 import { createMasker } from '../../sidecar/runner/log-masker.ts';
 import { StepLog } from '../../sidecar/runner/step-log.ts';
@@ -17,6 +17,7 @@ import { createStoredLogSink } from '../../sidecar/store/index.ts';
 import { openTestStores } from '../support/stores.ts';
 import { frame } from './attach-frames.ts';
 import { quietLogger } from './stage-harness.ts';
+import { storeSteps } from './stored-steps.ts';
 
 /** No K, B or M (the truncation line says "KB"/"MB"); multi-byte characters, a surrogate pair included. */
 const SECRET_ALPHABET = [...'ACDEFGHIJLNOPQRSTUVWXYZΣΩλ€𝄞'];
@@ -125,13 +126,14 @@ describe('secrets never leak', () => {
         const limitBytes = Math.max(1, Math.floor((out.length + err.length) * input.cap));
 
         const masker = createMasker(input.secrets);
-        const ids: StageRunIds = { instance: 'leaks', repo: 'octo/hello', build: String(++runs), stage: '1' };
-        const key: StepLogKey = { repo: ids.repo, build: ids.build, stage: ids.stage, step: 'leak' };
-        const hub = createLogHub({ store: stores.logs });
+        runs++;
+        const steps = await storeSteps(stores, ['leak']);
+        const key = steps.idOf('leak');
+        const hub = createLogHub({ store: stores.logs, changes: stores.changes });
         const live = collect(hub.follow(key));
         const log = new StepLog({
           step: 'leak',
-          sink: createStoredLogSink({ store: stores.logs, ids, live: hub }),
+          sink: createStoredLogSink({ store: stores.logs, stepIds: steps.stepIds, live: hub }),
           masker,
           logger: quietLogger,
           limitBytes,

@@ -31,7 +31,13 @@ describe('stores on a freshly migrated libSQL file', () => {
       const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
       expect(mode.rows[0]?.journal_mode).toBe('wal');
       expect(tables.rows.map((row) => row.name)).toEqual(
-        expect.arrayContaining(['branch_heads', 'deliveries', 'log_chunks', 'repos', '__drizzle_migrations']),
+        expect.arrayContaining([
+          'branch_heads',
+          'deliveries',
+          'step_log_chunks',
+          'repos',
+          '__drizzle_migrations',
+        ]),
       );
     } finally {
       client.close();
