@@ -5,7 +5,7 @@
 import { createClient } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryView } from '../../sidecar/core/index.ts';
-import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { NO_ENGINE, type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const PIPELINE = `kind: pipeline
 type: docker
@@ -15,8 +15,6 @@ steps:
   image: busybox
   commands: [echo test]
 `;
-/** No Docker engine answers: builds stay pending, which is all this needs. */
-const NO_ENGINE = { DRONE_GOGS_DOCKER_HOST: 'unix:///run/drone-gogs-tests-no-engine.sock' };
 /** A branch name git accepts that would reorder the line on a terminal. */
 const HOSTILE_BRANCH = 'feat/\u202eevil';
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
