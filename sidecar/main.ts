@@ -16,6 +16,7 @@ import {
   type RepoService,
   type RunnerPool,
   type Running,
+  repositoryCacheKey,
   type SecretService,
   type Stores,
   systemClock,
@@ -23,7 +24,12 @@ import {
 import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
-import { cancelSuperseded, startRetention, startStageWorker } from './queue/index.ts';
+import {
+  cancelSuperseded,
+  stagesRunningInDatabase,
+  startRetention,
+  startStageWorker,
+} from './queue/index.ts';
 import {
   createHookRegistrar,
   createRepoService,
@@ -43,7 +49,7 @@ import {
   createSecretService,
   type SecretCipher,
 } from './secrets/index.ts';
-import { createStoredLogSink, openStores, startWalCheckpointer } from './store/index.ts';
+import { createStoredLogSink, createStoreThread, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
 import {
   createPlanner,
@@ -109,6 +115,8 @@ export interface Services {
   system: SystemFacts;
   /** Credentials git sends for a repository's clone URL (the Gogs token); null without one. */
   gitCredentials(repo: Repo): GitCredentials;
+  /** The bare repository of the trigger's git cache for a repository (it may not exist yet): clones read it first. */
+  gitCache(repo: Repo): string;
   /** Calls `listener` whenever this process stored a delivery; returns the function that stops it. */
   onDeliveryStored(listener: () => void): () => void;
   /**
@@ -137,22 +145,27 @@ export async function openServices(
     );
   }
   const cipher = createSecretCipher(secretKey.key);
+  // The one write path of a local file: the store-writer thread, started on the first hot write.
+  const storeThread = config.database.isLocalFile
+    ? createStoreThread(
+        () =>
+          new Worker(new URL('./intake-thread.ts', import.meta.url), {
+            workerData: { url: config.database.url, sync: config.database.sync, backgroundCheckpoints: true },
+          }),
+      )
+    : null;
   const stores = await openStores({
     url: config.database.url,
     authToken: config.database.authToken,
     sync: config.database.sync,
     backgroundCheckpoints: config.database.isLocalFile,
     secrets: { upgrader: cipher, logger },
+    ...(storeThread ? { thread: storeThread } : {}),
   });
   const counters = createCounters();
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
-  const intake = config.database.isLocalFile
-    ? createThreadedIntake(
-        () =>
-          new Worker(new URL('./intake-thread.ts', import.meta.url), {
-            workerData: { url: config.database.url, sync: config.database.sync, backgroundCheckpoints: true },
-          }),
-      )
+  const intake = storeThread
+    ? createThreadedIntake(storeThread)
     : createDeliveryIntake({ deliveries: stores.deliveries, clock });
   const storedListeners = new Set<() => void>();
   const inbox = createInbox({
@@ -284,6 +297,7 @@ export async function openServices(
     planner,
     system,
     gitCredentials,
+    gitCache: (repo) => git.cachedRepository(repositoryCacheKey(repo)),
     onDeliveryStored(listener) {
       storedListeners.add(listener);
       return () => storedListeners.delete(listener);
@@ -298,6 +312,7 @@ export async function openServices(
       await planner.stop();
       await intake.close();
       await stores.close();
+      await storeThread?.close();
     },
   };
 }
@@ -336,6 +351,12 @@ export async function startSidecar(
       hostname: hostname(),
       instances: services.stores.instances,
       runner: services.runner(),
+      runningStages: () =>
+        stagesRunningInDatabase({
+          queue: services.stores.stageQueue,
+          builds: services.stores.builds,
+          repos: services.stores.repos,
+        }),
       clock: services.clock,
       logger,
     }),
@@ -355,11 +376,13 @@ export async function startSidecar(
     logSink: (stepIds) => createStoredLogSink({ store: services.stores.logs, stepIds }),
     plan: (file, context, options) => services.planner.plan(file, context, options),
     credentials: services.gitCredentials,
+    gitCache: services.gitCache,
     secretsFor: (repo, build) => buildSecrets.forBuild(repo, build.origin),
     system: services.system,
     holder: instanceId,
     alive: () =>
       judgeInstances({ instances: services.stores.instances, clock: services.clock, hostname: hostname() }),
+    lastLine: (stepId) => services.stores.logs.lastLine(stepId),
     defaultTimeoutMs: config.runner.stageTimeoutMs,
     clock: services.clock,
     logger,

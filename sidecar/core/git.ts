@@ -21,6 +21,17 @@ export interface GitRemote {
    * `cacheKey` (without file contents), so the next build of the repository fetches only what is new.
    */
   changedPaths(request: ChangedPathsRequest): Promise<string[] | null>;
+  /**
+   * Where the cache of `cacheKey` keeps its bare repository on this host (it may not exist yet), for the runner
+   * to clone from before it asks the remote. It holds commits fetched by {@link changedPaths}, file contents too
+   * unless the server honoured the blob filter, and never credentials. Throws BAD_REQUEST for a bad cache key.
+   */
+  cachedRepository(cacheKey: string): string;
+}
+
+/** The cache key of a repository's commits, the same for the trigger's fetches and the runner's clones. */
+export function repositoryCacheKey(repo: { gogsId: number }): string {
+  return `repo-${repo.gogsId}`;
 }
 
 export interface ChangedPathsRequest {

@@ -1,5 +1,6 @@
 export * from './build-service.ts';
 export * from './builds.ts';
+export * from './engine-fit.ts';
 export * from './errors.ts';
 export * from './git.ts';
 export * from './git-names.ts';

@@ -73,6 +73,12 @@ export interface StageQueueStore {
    * ones `skipped`. No effect when the stage is no longer running.
    */
   abandon(stage: Stage, reason: string, now: number): Promise<void>;
+  /**
+   * Takes a running stage over from the instance that claimed it (which died) for `holder` to re-attach to: one
+   * conditional update of `claimed_by` on the stage's version, so of several survivors exactly one gets the stage
+   * back (with its new version); the others, and a stage that ended or was taken meanwhile, get null.
+   */
+  takeOver(stage: Stage, holder: string, now: number): Promise<Stage | null>;
   /** Builds that are not final but have a stage that is: candidates for {@link applyProgress}. */
   unsettledBuilds(limit: number): Promise<number[]>;
   /**

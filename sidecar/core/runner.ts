@@ -96,6 +96,12 @@ export type WorkspaceSource =
       sha: string;
       /** HTTP Basic credentials for the remote (what Drone puts in the netrc); null for public repositories. */
       credentials: { username: string; password: string } | null;
+      /**
+       * A bare repository on the runner's host that may hold the commit already (the trigger's git cache,
+       * {@link GitRemote.cachedRepository}): the clone fetches the commit from it, without credentials, and from
+       * `remote` when it cannot. The workspace is the same either way. Never a path a pusher chose.
+       */
+      cache?: string;
     };
 
 export interface StageRun {
@@ -114,8 +120,14 @@ export interface StageRun {
   statuses: StatusSink;
   /** Aborting cancels the stage: running containers are killed, pending steps skipped, the stage ends killed. */
   signal?: AbortSignal;
-  /** The stage ends killed after this long (the repository's timeout). */
+  /** The stage ends killed after this long (the repository's timeout), counted from when it starts on its engine. */
   timeoutMs: number;
+  /**
+   * The pool's engine to run on (the queue claimed the stage for it): the stage runs there at once, or ends
+   * `error` at once when that engine is unknown, does not fit the stage, does not answer or is full. Absent: the
+   * fitting engine with the most room now, or `error` at once when none has room.
+   */
+  engine?: string;
 }
 
 export interface StageResult {
@@ -133,6 +145,8 @@ export interface StageResult {
 /** Selects labelled resources for removal: every given field must match. */
 export interface ResourceSelector {
   instance?: string;
+  /** `owner/name`. */
+  repo?: string;
   build?: string;
   stage?: string;
 }
@@ -163,6 +177,11 @@ export interface Runner {
    */
   resourceOwners(): Promise<string[]>;
   /**
+   * The stages that own labelled containers, networks or volumes on the engine (the ids they carry, each once;
+   * '' for an id a resource lacks): what reaping goes by, leaving out the stages recovery may still re-attach.
+   */
+  resourceStages(): Promise<StageRunIds[]>;
+  /**
    * Takes over a stage whose runner process died while its containers may still run (found by the stage's
    * labels). `follow`: every step container is re-attached and waited for; its log continues at
    * `logPositions[step]` after a note saying that output printed while nobody was attached is lost (step containers
@@ -182,6 +201,11 @@ export interface StageRecovery {
   secrets: Readonly<Record<string, string>>;
   /** The number the next log line of each step gets (what the store holds: `lastLine + 1`); 0 when absent. */
   logPositions?: Readonly<Record<string, number>>;
+  /**
+   * Steps that had ended before the process died, as stored (the clone step, finished steps whose containers are
+   * gone): kept as they are, neither followed nor reported again, and not counted as steps that never started.
+   */
+  endedSteps?: readonly StepState[];
   logs: LogSink;
   statuses: StatusSink;
   mode: 'follow' | 'abandon';
@@ -203,7 +227,7 @@ export interface EngineState {
   /** Configured, or read from the engine once it answered; null while it never has. */
   platform: Platform | null;
   labels: Readonly<Record<string, string>>;
-  /** Maximum stages at once, and how many run now. */
+  /** Maximum stages at once, and how many this process runs there now (other processes count their own). */
   capacity: number;
   running: number;
   /** Why the last health check failed; null while up. */
@@ -211,9 +235,10 @@ export interface EngineState {
 }
 
 /**
- * A {@link Runner} over several Docker engines. `runStage` waits for an engine whose platform and labels match
- * the stage's `platform` and `node` and which has room, runs the stage there and names it in the result's
- * `engine`. No matching engine at all → outcome `error` at once. An engine that stops answering during a stage
+ * A {@link Runner} over several Docker engines. `runStage` runs the stage at once on the engine the run names (the
+ * queue picked it by {@link placeStage} and claimed the stage for it), or without a name on the fitting engine
+ * with the most room, and names it in the result's `engine`; it never waits for room: no fitting engine with room
+ * → outcome `error` at once, saying why. An engine that stops answering during a stage
  * ends that stage `error` with a message naming the engine, and gets no new stage until it answers again.
  * `removeResources` and `resourceOwners` cover the engines that answer; removals an engine missed while down
  * are applied when it answers again.

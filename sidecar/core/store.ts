@@ -329,3 +329,26 @@ export interface Stores {
   secrets: SecretStore;
   close(): Promise<void>;
 }
+
+/**
+ * The store-writer thread as the other threads of a process reach it: the one connection that commits the hot
+ * writes of a local database file. Its lanes: `intake` takes a verified delivery to parse, validate and store;
+ * `write` takes a hot write of the store. Requests of one turn of the event loop travel together. A thread that
+ * dies fails what it held with STORE_FAILED and is started again by the next request. May be called
+ * concurrently; created by main.ts, used by webhooks/ and store/.
+ */
+export interface StoreThread {
+  lane(name: 'intake' | 'write'): StoreThreadLane;
+  /** Waits for the answers of pending requests, then stops the thread; later requests are refused. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StoreThreadLane {
+  /**
+   * Resolves with the thread's answer once the thread is done with the request (a write: once its group is
+   * committed); rejects with an AppError of this request's own.
+   */
+  request(body: unknown): Promise<unknown>;
+  /** Waits for the answers of this lane's pending requests; its later requests are refused. Idempotent. */
+  close(): Promise<void>;
+}

@@ -71,13 +71,18 @@ export function runInCache(
   });
 }
 
+/** Where the cache of `cacheKey` (already checked) lives under `cacheDir`. */
+export function commitCachePath(cacheDir: string, cacheKey: string): string {
+  return join(cacheDir, `${cacheKey}.git`);
+}
+
 /** The cache of `cacheKey` (already checked) under `cacheDir`, made on first use. */
 export async function openCommitCache(
   cacheDir: string,
   cacheKey: string,
   timeoutMs: number,
 ): Promise<CommitCache> {
-  const cache = { gitDir: join(cacheDir, `${cacheKey}.git`), timeoutMs };
+  const cache = { gitDir: commitCachePath(cacheDir, cacheKey), timeoutMs };
   if (await exists(cache.gitDir)) return cache;
   await mkdir(cacheDir, { recursive: true });
   // Not a valid cache key (those start with a letter or digit), so never another key's repository.

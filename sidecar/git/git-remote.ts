@@ -4,6 +4,8 @@
 import { resolve } from 'node:path';
 import type { GitRemote } from '../core/index.ts';
 import { changedPathsOf } from './changed-paths.ts';
+import { commitCachePath } from './commit-cache.ts';
+import { checkCacheKey } from './input-checks.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import { resolveRemoteRef } from './remote-refs.ts';
 
@@ -27,6 +29,10 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
     },
     changedPaths(request) {
       return changedPathsOf({ cacheDir, timeoutMs, queue }, request);
+    },
+    cachedRepository(cacheKey) {
+      checkCacheKey(cacheKey);
+      return commitCachePath(cacheDir, cacheKey);
     },
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The loop that runs builds: it claims pending stages from the database while this process's engines have room,
- * compiles each claimed stage for the runner (the runner's half of planning: `${...}` with the build's number,
- * the stage's own variables), creates its steps, runs it and records every step and the stage's end. After every
- * end, and on every pass, it applies what ended stages imply (waiting stages released or skipped, the build's
- * status) from the stored rows, so a stage that ended in another process counts too. A stage it runs that is no
- * longer `running` in the database (cancelled, by whichever process) is stopped on the next pass.
+ * The loop that runs builds: it claims pending stages from the database for the engines of this process that fit
+ * them and have room (each stage claimed for one engine, stored as its `machine`, and run there), compiles each
+ * claimed stage for the runner (the runner's half of planning), creates its steps, runs it and records every step
+ * and the stage's end. After every end, and on every pass, it applies what ended stages imply (waiting stages
+ * released or skipped, the build's status) from the stored rows, so a stage that ended in another process counts
+ * too. A stage it runs that is no longer `running` in the database (cancelled, by whichever process) is stopped on
+ * the next pass. On start and then once a minute it takes over the running stages of instances that died and
+ * re-attaches to them (recovery.ts).
  */
 import {
   type Build,
@@ -16,7 +18,8 @@ import {
   type Logger,
   type LogSink,
   type NewStep,
-  type PlanStage,
+  noEngineMessage,
+  placeStage,
   type Repo,
   type RepoStore,
   type RunnerPool,
@@ -24,21 +27,25 @@ import {
   type Stage,
   type StageQueueStore,
   type StageRunIds,
-  type StepState,
 } from '../core/index.ts';
 import type { PipelinePlan, PlanOptions } from '../pipeline/index.ts';
-import { buildContextOf, type PipelineSource, type SystemFacts } from '../trigger/index.ts';
+import type { PipelineSource, SystemFacts } from '../trigger/index.ts';
+import { reattachStage, type StageRecoveryDeps, takeOverDeadStages } from './recovery.ts';
+import { stageEndOf, stepRecorder } from './run-recording.ts';
 import { settleBuild } from './settle-build.ts';
+import { compileStage } from './stage-compile.ts';
 
 export interface StageWorkerDeps {
   queue: StageQueueStore;
   builds: BuildStore;
   repos: RepoStore;
-  runner: Pick<RunnerPool, 'runStage' | 'engines'>;
+  runner: Pick<RunnerPool, 'runStage' | 'engines' | 'recoverStage'>;
   /** Where a stage's step logs go (stored under the step rows, by step name; then to live followers). */
   logSink(stepIds: ReadonlyMap<string, number>): LogSink;
   plan(file: PipelineSource, context: BuildContext, options: PlanOptions): Promise<PipelinePlan>;
   credentials(repo: Repo): GitCredentials;
+  /** The trigger's git cache of the repository, which the clone reads before the network. */
+  gitCache?(repo: Repo): string;
   /**
    * The secrets the build's steps may use, by name, resolved when its stage starts (secrets/); throwing ends the
    * stage `error` with the message. Without it stages run with none.
@@ -53,10 +60,13 @@ export interface StageWorkerDeps {
   logger: Logger;
   pollMs?: number;
   /**
-   * Whether each instance lives (runner's judgeInstances): a running stage whose instance died is ended `error`
-   * on start and then once a minute. Without it nothing is recovered.
+   * Whether each instance lives (runner's judgeInstances): a running stage whose instance died is taken over and
+   * re-attached to, or ended `error` with the reason, on start and then once a minute. Without it nothing is
+   * recovered.
    */
   alive?: () => Promise<(instance: string) => boolean>;
+  /** The highest stored log line of a step (-1: none), where a re-attached step's log continues. */
+  lastLine(stepId: number): Promise<number>;
   /** How long stopping waits for running stages before it kills them (they end `killed`, saying why). */
   stopDeadlineMs?: number;
 }
@@ -67,23 +77,28 @@ export interface StageWorker extends Running {
 }
 
 const SETTLE_BATCH = 20;
+/** Pending stages looked at per pass: those whose engines are full stay pending and do not hide the others. */
+const PENDING_BATCH = 100;
 const RECOVERY_INTERVAL_MS = 60_000;
 
 export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   const { queue, clock, logger, holder } = deps;
   const pollMs = deps.pollMs ?? 1_000;
-  /** What this process runs; `settled` once the stage's run returned. */
-  const running = new Map<Promise<void>, { stage: Stage; abort: AbortController; settled: boolean }>();
+  /** What this process runs or follows, on which engine; `settled` once the stage's run returned. */
+  const running = new Map<
+    Promise<void>,
+    { stage: Stage; engine: string; abort: AbortController; settled: boolean }
+  >();
   let stopped = false;
   const sleep = createWakeablePause(pollMs);
   const nudge = sleep.wake;
 
-  /** Stages this process may start now: the free slots of the engines that answer, minus what it runs. */
-  const freeSlots = () =>
-    deps.runner
-      .engines()
-      .filter((engine) => engine.up)
-      .reduce((sum, engine) => sum + engine.capacity, 0) - running.size;
+  /** Stages this process runs on the engine now. */
+  const busy = (engine: string) => {
+    let count = 0;
+    for (const entry of running.values()) if (entry.engine === engine) count++;
+    return count;
+  };
 
   const progress = async (buildId: number) => {
     if (await settleBuild(queue, buildId, () => clock.now())) nudge();
@@ -100,29 +115,9 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     logger.warn(`queue: stage ended before it ran: ${error}`, { build: stage.buildId, stage: stage.name });
   };
 
-  const compile = async (stage: Stage, build: Build, repo: Repo): Promise<PlanStage | string> => {
-    const config = await deps.builds.config(build.configSha256);
-    if (config === null) return 'the pipeline file of this build is no longer stored';
-    const context = buildContextOf({
-      origin: build.origin,
-      repo,
-      system: deps.system,
-      number: build.number,
-      changedPaths: build.changedPaths,
-      createdAt: build.createdAt,
-      now: clock.now(),
-    });
-    const planned = await deps.plan({ source: config, fileName: repo.configPath }, context, {
-      trusted: repo.trusted,
-    });
-    if (planned.error !== null) return planned.error;
-    return (
-      planned.plan.stages.find((each) => each.name === stage.name) ??
-      `the pipeline "${stage.name}" does not run for this build any more`
-    );
-  };
+  const compile = (stage: Stage, build: Build, repo: Repo) => compileStage(deps, stage, build, repo);
 
-  const run = async (stage: Stage, signal: AbortSignal) => {
+  const run = async (stage: Stage, engine: string, signal: AbortSignal) => {
     const [found, repo] = await Promise.all([
       deps.builds.get(stage.buildId),
       deps.repos.findById(stage.repoId),
@@ -154,18 +149,6 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       build: String(build.number),
       stage: String(stage.number),
     };
-    const record = async (state: StepState) => {
-      const row = stepRows.get(state.number);
-      if (row === undefined) return;
-      await queue.updateStep(stage, row, {
-        status: state.status,
-        exitCode: state.exitCode,
-        error: state.error,
-        startedAt: state.startedAt ?? 0,
-        finishedAt: state.finishedAt ?? 0,
-        ...(state.digest === undefined ? {} : { digest: state.digest }),
-      });
-    };
     logger.info('queue: stage started', { repo: repo.fullName, build: build.number, stage: stage.name });
     const result = await deps.runner.runStage({
       ids,
@@ -178,20 +161,15 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         ref: build.origin.ref,
         sha: build.origin.after,
         credentials: deps.credentials(repo),
+        ...(deps.gitCache === undefined ? {} : { cache: deps.gitCache(repo) }),
       },
       logs: deps.logSink(new Map([...stepRows.values()].map((step) => [step.name, step.id]))),
-      statuses: { step: record },
+      statuses: stepRecorder(queue, stage, stepRows),
       signal,
       timeoutMs: repo.timeoutMinutes === null ? deps.defaultTimeoutMs : repo.timeoutMinutes * 60_000,
+      engine,
     });
-    const failed = result.steps.find((step) => step.status === 'failure' || step.status === 'error');
-    await queue.finishStage(stage, {
-      status: result.outcome,
-      error: result.error,
-      exitCode: failed?.exitCode ?? 0,
-      finishedAt: result.finishedAt,
-      machine: result.engine ?? '',
-    });
+    await queue.finishStage(stage, stageEndOf(result, engine));
     logger.info(`queue: stage ended ${result.outcome}`, {
       repo: repo.fullName,
       build: build.number,
@@ -199,9 +177,9 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     });
   };
 
-  const start = (stage: Stage) => {
-    const entry = { stage, abort: new AbortController(), settled: false };
-    const done: Promise<void> = run(stage, entry.abort.signal)
+  const start = (stage: Stage, engine: string, job: (signal: AbortSignal) => Promise<void>) => {
+    const entry = { stage, engine, abort: new AbortController(), settled: false };
+    const done: Promise<void> = job(entry.abort.signal)
       .finally(() => {
         entry.settled = true;
       })
@@ -236,17 +214,42 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     }
   };
 
+  const recovery: StageRecoveryDeps = {
+    queue,
+    builds: deps.builds,
+    repos: deps.repos,
+    runner: deps.runner,
+    compile,
+    logSink: deps.logSink,
+    lastLine: deps.lastLine,
+    ...(deps.secretsFor === undefined ? {} : { secretsFor: deps.secretsFor }),
+    holder,
+    clock,
+    logger,
+  };
   let recoveredAt = Number.NEGATIVE_INFINITY;
-  /** Ends the stages of instances that died, so that no stage stays running forever. */
+  /** Takes over the stages of instances that died and follows them to their end, so none stays running forever. */
   const recover = async () => {
     if (deps.alive === undefined || clock.now() - recoveredAt < RECOVERY_INTERVAL_MS) return;
     recoveredAt = clock.now();
-    const alive = await deps.alive();
-    for (const stage of await queue.running()) {
-      if (stage.claimedBy === holder || alive(stage.claimedBy)) continue;
-      const reason = `the drone-gogs process that ran this stage (${stage.claimedBy}) stopped; its containers are removed`;
-      await queue.abandon(stage, reason, clock.now());
-      logger.warn('queue: ended a stage whose process died', { build: stage.buildId, stage: stage.name });
+    for (const taken of await takeOverDeadStages(recovery, await deps.alive())) {
+      start(taken.stage, taken.stage.machine, (signal) => reattachStage(recovery, taken, signal));
+    }
+  };
+
+  /** Claims each pending stage for an engine that fits it and has room; one that no engine fits ends `error`. */
+  const claimPending = async () => {
+    const engines = deps.runner.engines();
+    if (!engines.some((engine) => engine.up && busy(engine.name) < engine.capacity)) return;
+    for (const stage of await queue.pending(PENDING_BATCH)) {
+      if (stopped) break;
+      const need = { os: stage.os, arch: stage.arch, labels: stage.labels };
+      const placed = placeStage(engines, need, busy);
+      if (placed === 'full') continue;
+      const engine = placed === 'none' ? '' : placed.engine;
+      if (!(await queue.claim(stage, holder, engine, clock.now()))) continue;
+      if (placed === 'none') await fail(stage, noEngineMessage(engines, need));
+      else start(stage, engine, (signal) => run(stage, engine, signal));
       await progress(stage.buildId);
     }
   };
@@ -255,16 +258,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     await stopCancelled();
     await recover();
     for (const buildId of await queue.unsettledBuilds(SETTLE_BATCH)) await progress(buildId);
-    let free = freeSlots();
-    if (free <= 0) return;
-    for (const stage of await queue.pending(free)) {
-      if (stopped || free <= 0) break;
-      if (await queue.claim(stage, holder, '', clock.now())) {
-        start(stage);
-        await progress(stage.buildId);
-        free--;
-      }
-    }
+    await claimPending();
   };
 
   const loop = (async () => {

@@ -5,7 +5,7 @@ import { selectorOf } from './labels.ts';
 import { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
 import { StageExecution } from './stage-execution.ts';
 import { recoverDockerStage } from './stage-recovery.ts';
-import { removeLabelled, resourceOwners } from './stage-resources.ts';
+import { removeLabelled, resourceOwners, resourceStages } from './stage-resources.ts';
 
 export interface DockerRunnerDeps {
   docker: Docker;
@@ -46,5 +46,6 @@ export function createDockerRunner(deps: DockerRunnerDeps): Runner {
     removeResources: (selector) => removeLabelled(docker, selector),
     recoverStage: (recovery) => recoverDockerStage({ docker, logger, options }, recovery),
     resourceOwners: () => resourceOwners(docker),
+    resourceStages: () => resourceStages(docker),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Several Docker engines behind one {@link RunnerPool}: each stage waits for an engine whose platform and labels
- * match and which has room, and runs there on that engine's Docker runner. Health checks with backoff decide which
- * engines may get stages; an engine that stops answering while a stage runs turns that stage into an error naming
- * the engine, whatever the steps themselves reported.
+ * Several Docker engines behind one {@link RunnerPool}: each stage runs at once on the engine it names (the queue
+ * placed it) or on the fitting engine with the most room, on that engine's Docker runner; nothing waits here, as
+ * the database is the queue. Health checks with backoff decide which engines may get stages; an engine that stops
+ * answering while a stage runs turns that stage into an error naming the engine, whatever the steps reported.
  */
 import type Docker from 'dockerode';
 import type {
+  EngineNeed,
   EngineState,
   Logger,
   PlanStage,
@@ -13,10 +14,10 @@ import type {
   ResourceSelector,
   Runner,
   RunnerPool,
-  StageResult,
   StageRun,
+  StageRunIds,
 } from '../core/index.ts';
-import { isAppError } from '../core/index.ts';
+import { describeNeed, engineFit, goArch, isAppError, noEngineMessage, placeStage } from '../core/index.ts';
 import { connectDocker, type DockerAccess } from './docker-connection.ts';
 import { engineMessage } from './docker-errors.ts';
 import { createDockerRunner, runDockerStage } from './docker-runner.ts';
@@ -86,20 +87,8 @@ export function connectEngines(configs: readonly DockerEngineConfig[]): PoolEngi
   }));
 }
 
-const GO_ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i386: '386' };
-
-function goArch(arch: string): string {
-  return GO_ARCH[arch] ?? arch;
-}
-
-function describePlatform(platform: Platform | null): string {
-  return platform === null ? 'unknown platform' : `${platform.os}/${platform.arch}`;
-}
-
-function describeNeed(stage: PlanStage): string {
-  const labels = Object.entries(stage.node).map(([key, value]) => `${key}=${value}`);
-  const platform = `${stage.platform.os || 'any os'}/${stage.platform.arch || 'any arch'}`;
-  return labels.length === 0 ? platform : `${platform} with labels ${labels.join(', ')}`;
+function needOf(stage: PlanStage): EngineNeed {
+  return { os: stage.platform.os, arch: stage.platform.arch, labels: stage.node };
 }
 
 function messageOf(error: unknown): string {
@@ -115,7 +104,7 @@ interface Slot {
   platform: Platform | null;
   /** null until the first health check ends. */
   up: boolean | null;
-  /** Stages running or placed here. */
+  /** Stages this pool runs or recovers here. */
   running: number;
   lastError: string | null;
   /** Bumped each time the engine is found down: a stage that saw it change lost its engine at some point. */
@@ -127,22 +116,6 @@ interface Slot {
   lost: AbortController;
   /** Removals that could not reach the engine, applied when it answers again. */
   missedRemovals: Map<string, ResourceSelector>;
-}
-
-interface Waiter {
-  stage: PlanStage;
-  place(slot: Slot | { error: string }): void;
-}
-
-type Fit = 'yes' | 'no' | 'maybe';
-
-function fitOf(slot: Slot, stage: PlanStage): Fit {
-  for (const [key, value] of Object.entries(stage.node)) if (slot.labels[key] !== value) return 'no';
-  if (slot.platform === null) return 'maybe';
-  const { os, arch } = stage.platform;
-  if (os !== '' && os !== slot.platform.os) return 'no';
-  if (arch !== '' && goArch(arch) !== goArch(slot.platform.arch)) return 'no';
-  return 'yes';
 }
 
 export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
@@ -166,30 +139,7 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
     missedRemovals: new Map(),
   }));
   const runnerOptions: DockerRunnerOptions = { ...DEFAULT_RUNNER_OPTIONS, ...deps.runner };
-  const waiting: Waiter[] = [];
   let closed = false;
-
-  function dispatch(): void {
-    for (const waiter of [...waiting]) {
-      const fits = slots.map((slot) => fitOf(slot, waiter.stage));
-      if (!fits.includes('yes') && !fits.includes('maybe')) {
-        waiting.splice(waiting.indexOf(waiter), 1);
-        const engines = slots.map((slot) => `${slot.name} ${describePlatform(slot.platform)}`).join(', ');
-        waiter.place({ error: `no Docker engine for ${describeNeed(waiter.stage)} (engines: ${engines})` });
-        continue;
-      }
-      let best: Slot | null = null;
-      for (const [index, slot] of slots.entries()) {
-        if (fits[index] !== 'yes' || slot.up !== true || slot.running >= slot.capacity) continue;
-        const free = (slot.capacity - slot.running) / slot.capacity;
-        if (best === null || free > (best.capacity - best.running) / best.capacity) best = slot;
-      }
-      if (best === null) continue;
-      waiting.splice(waiting.indexOf(waiter), 1);
-      best.running++;
-      waiter.place(best);
-    }
-  }
 
   function schedule(slot: Slot): void {
     if (closed) return;
@@ -221,7 +171,6 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
       if (failure === null) markUp(slot);
       else markDown(slot, failure, hint);
       schedule(slot);
-      dispatch();
       return failure;
     })();
     return slot.checking;
@@ -262,35 +211,29 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
     slot.lastError = failure;
   }
 
-  function waitForSlot(run: StageRun, deadline: number): Promise<Slot | StageResult> {
-    const startedAt = Date.now();
-    return new Promise((resolve) => {
-      const { signal } = run;
-      const settle = (value: Slot | Promise<StageResult>) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const index = waiting.indexOf(waiter);
-        if (index >= 0) waiting.splice(index, 1);
-        resolve(value);
-      };
-      const waiter: Waiter = {
-        stage: run.stage,
-        place: (placed) => {
-          if ('error' in placed) settle(unstartedResult(run, 'error', placed.error, startedAt));
-          else settle(placed);
-        },
-      };
-      const onAbort = () => settle(unstartedResult(run, 'killed', 'cancelled', startedAt));
-      const waitedTooLong = `no Docker engine for ${describeNeed(run.stage)} had room within ${Math.round((deadline - startedAt) / 1000)} s`;
-      const timer = setTimeout(
-        () => settle(unstartedResult(run, 'error', waitedTooLong, startedAt)),
-        Math.max(0, deadline - startedAt),
+  /** The engine the run goes to now, or why it cannot run. */
+  function place(run: StageRun): Slot | string {
+    const need = needOf(run.stage);
+    if (run.engine === undefined) {
+      const placed = placeStage(
+        engineStates(),
+        need,
+        (name) => slots.find((slot) => slot.name === name)?.running ?? 0,
       );
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiting.push(waiter);
-      dispatch();
-    });
+      if (placed === 'none') return noEngineMessage(engineStates(), need);
+      if (placed === 'full') return `no Docker engine for ${describeNeed(need)} that answers has room now`;
+      return slots.find((slot) => slot.name === placed.engine) ?? noEngineMessage(engineStates(), need);
+    }
+    const slot = slots.find((each) => each.name === run.engine);
+    if (slot === undefined)
+      return `there is no Docker engine "${run.engine}" here (engines: ${slots.map((each) => each.name).join(', ')})`;
+    if (engineFit(slot, need) !== 'yes')
+      return `Docker engine "${slot.name}" cannot run a stage for ${describeNeed(need)}`;
+    if (slot.up !== true)
+      return `Docker engine "${slot.name}" does not answer: ${slot.lastError ?? 'not checked yet'}`;
+    if (slot.running >= slot.capacity)
+      return `Docker engine "${slot.name}" is full (${slot.capacity} stage(s) at once)`;
+    return slot;
   }
 
   for (const slot of slots) void check(slot);
@@ -309,15 +252,17 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
 
   return {
     async runStage(run) {
-      const deadline = Date.now() + run.timeoutMs;
-      const placed = await waitForSlot(run, deadline);
-      if (!('docker' in placed)) return placed;
+      // An engine not checked yet may fit: its first check (already under way) decides.
+      await Promise.all(slots.filter((slot) => slot.up === null).map((slot) => check(slot)));
+      const placed = place(run);
+      if (typeof placed === 'string') return unstartedResult(run, 'error', placed, Date.now());
       const slot = placed;
+      slot.running++;
       const outagesBefore = slot.outages;
       try {
         const result = await runDockerStage(
           { docker: slot.docker, logger, options: runnerOptions },
-          { ...run, timeoutMs: Math.max(1, deadline - Date.now()) },
+          run,
           slot.lost.signal,
         );
         let lost = slot.outages !== outagesBefore ? (slot.lastError ?? 'no answer') : null;
@@ -332,7 +277,6 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
         };
       } finally {
         slot.running--;
-        dispatch();
       }
     },
 
@@ -351,7 +295,6 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
           return { ...result, engine: slot.name };
         } finally {
           slot.running--;
-          dispatch();
         }
       }
       const down = slots.filter((slot) => slot.up !== true).map((slot) => slot.name);
@@ -398,6 +341,22 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
         }
       }
       return [...owners].sort();
+    },
+
+    async resourceStages() {
+      const found = new Map<string, StageRunIds>();
+      for (const slot of slots) {
+        if (slot.up !== true) continue;
+        try {
+          for (const ids of await slot.runner.resourceStages()) found.set(JSON.stringify(ids), ids);
+        } catch (error) {
+          logger.warn('runner: cannot list resources on an engine', {
+            engine: slot.name,
+            error: messageOf(error),
+          });
+        }
+      }
+      return [...found.values()];
     },
 
     async checkEngines() {

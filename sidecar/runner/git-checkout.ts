@@ -6,6 +6,8 @@
  * argument derived from them after `--end-of-options`, so none of them can ever be read as an option.
  */
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError, buildRefProblem, commitShaProblem } from '../core/index.ts';
 import { gitEnvironment } from '../git/index.ts';
 
@@ -21,6 +23,12 @@ export interface GitCheckout {
   /** The repository may use trusted-only settings (`repo set --trusted`). */
   trusted: boolean;
   credentials: { username: string; password: string } | null;
+  /**
+   * A bare repository on this host that may hold the commit already (the trigger's git cache): the commit is
+   * fetched from it without credentials, and from `remote` when it cannot be (not there, file contents left out).
+   * Never a path a pusher chose.
+   */
+  cache?: string;
   /** Receives the commands (`+ git fetch ...`) and git's output, line by line. */
   note: (line: string) => void;
   signal: AbortSignal;
@@ -39,12 +47,30 @@ function checkoutEnvironment(checkout: GitCheckout): Record<string, string> {
   });
 }
 
-async function git(checkout: GitCheckout, args: string[]): Promise<void> {
+/** For the fetch from the local cache alone: no credentials, and the local transport as the only one. */
+function cacheEnvironment(checkout: GitCheckout): Record<string, string> {
+  return { ...gitEnvironment({ home: checkout.directory, credentials: null }), GIT_ALLOW_PROTOCOL: 'file' };
+}
+
+async function git(
+  checkout: GitCheckout,
+  args: string[],
+  env: Record<string, string> = checkoutEnvironment(checkout),
+): Promise<void> {
   checkout.note(`+ git ${args.join(' ')}`);
-  await new Promise<void>((resolve, reject) => {
+  await quietGit(checkout, args, env, (line) => checkout.note(line));
+}
+
+function quietGit(
+  checkout: GitCheckout,
+  args: string[],
+  env: Record<string, string>,
+  output: (line: string) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: checkout.directory,
-      env: checkoutEnvironment(checkout),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: checkout.signal,
     });
@@ -52,13 +78,13 @@ async function git(checkout: GitCheckout, args: string[]): Promise<void> {
     const onData = (data: Buffer) => {
       const lines = (pending + data.toString()).split(/\r?\n|\r/);
       pending = lines.pop() ?? '';
-      for (const line of lines) if (line !== '') checkout.note(line);
+      for (const line of lines) if (line !== '') output(line);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('close', (code) => {
-      if (pending !== '') checkout.note(pending);
+      if (pending !== '') output(pending);
       if (code === 0) resolve();
       else reject(new Error(`git ${args[0]} exited with ${code}`));
     });
@@ -72,6 +98,32 @@ async function withRetries(checkout: GitCheckout, args: string[]): Promise<void>
     } catch (error) {
       if (attempt >= checkout.retries || checkout.signal.aborted) throw error;
     }
+  }
+}
+
+async function initialize(checkout: GitCheckout): Promise<void> {
+  await git(checkout, ['init', '-q', '.']);
+  await git(checkout, ['remote', 'add', '--end-of-options', 'origin', checkout.remote]);
+}
+
+/**
+ * The commit from the local cache, as a fetch from the remote would have brought it (the same depth, no tags,
+ * no ref written): true when it arrived. Its output stays out of the log (it would name the host's paths); on
+ * failure the repository is made again, so that nothing of the attempt remains, and false says to use the remote.
+ */
+async function fetchFromCache(checkout: GitCheckout, depth: string[]): Promise<boolean> {
+  if (checkout.cache === undefined || checkout.sha === '') return false;
+  const args = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...depth, '--end-of-options'];
+  try {
+    await quietGit(checkout, [...args, checkout.cache, checkout.sha], cacheEnvironment(checkout), () => {});
+    checkout.note(`${['+ git fetch --no-tags', ...depth].join(' ')} (${checkout.sha} from the local cache)`);
+    return true;
+  } catch {
+    if (checkout.signal.aborted) throw checkout.signal.reason;
+    checkout.note('drone-gogs: the commit is not in the local cache whole; fetching it from the remote');
+    await rm(join(checkout.directory, '.git'), { recursive: true, force: true });
+    await initialize(checkout);
+    return false;
   }
 }
 
@@ -92,16 +144,17 @@ export async function checkoutCommit(checkout: GitCheckout): Promise<void> {
       'drone-gogs: clone without credentials: skip_verify needs a trusted repository to send them',
     );
   const depth = checkout.depth > 0 ? [`--depth=${checkout.depth}`] : [];
-  await git(checkout, ['init', '-q', '.']);
-  await git(checkout, ['remote', 'add', '--end-of-options', 'origin', checkout.remote]);
-  await withRetries(checkout, [
-    'fetch',
-    '--no-tags',
-    ...depth,
-    '--end-of-options',
-    'origin',
-    `+${checkout.ref}:`,
-  ]);
+  await initialize(checkout);
+  if (!(await fetchFromCache(checkout, depth))) {
+    await withRetries(checkout, [
+      'fetch',
+      '--no-tags',
+      ...depth,
+      '--end-of-options',
+      'origin',
+      `+${checkout.ref}:`,
+    ]);
+  }
   const branch = checkout.ref.startsWith('refs/heads/') ? checkout.ref.slice('refs/heads/'.length) : null;
   const target = checkout.sha === '' ? 'FETCH_HEAD' : checkout.sha;
   // git switch, not checkout: git 2.39's checkout reads --end-of-options as a path.

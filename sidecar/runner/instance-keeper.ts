@@ -1,9 +1,10 @@
 /**
  * A serving sidecar's life as a stage-running instance: registered at start, a heartbeat while it lives, and a
  * reaping pass at start and then on a timer (an engine that was down at start is covered once it answers), which
- * removes what dead instances left on the engines. Stopping marks the instance stopped.
+ * removes what dead instances left on the engines, except the stages still running in the database (the queue's
+ * recovery re-attaches to those or ends them first). Stopping marks the instance stopped.
  */
-import type { Clock, InstanceStore, Logger, RunnerPool } from '../core/index.ts';
+import type { Clock, InstanceStore, Logger, RunnerPool, StageRunIds } from '../core/index.ts';
 import { livenessOf, processAlive } from './instance-ids.ts';
 import { reapDeadInstances } from './reap.ts';
 
@@ -12,7 +13,9 @@ export interface InstanceKeeperDeps {
   id: string;
   hostname: string;
   instances: InstanceStore;
-  runner: Pick<RunnerPool, 'resourceOwners' | 'removeResources' | 'checkEngines'>;
+  runner: Pick<RunnerPool, 'resourceStages' | 'removeResources' | 'checkEngines'>;
+  /** Whether the stage these resource ids name is running in the database, judged at the time of the call. */
+  runningStages(): Promise<(ids: StageRunIds) => boolean>;
   clock: Clock;
   logger: Logger;
 }
@@ -55,7 +58,14 @@ export async function startInstanceKeeper(deps: InstanceKeeperDeps): Promise<Ins
       try {
         await runner.checkEngines();
         const alive = await judgeInstances({ instances, clock, hostname: deps.hostname });
-        return await reapDeadInstances(runner, (instance) => instance === id || alive(instance), logger);
+        // Read after the instances: a stage a survivor takes over meanwhile is running either way.
+        const running = await deps.runningStages();
+        return await reapDeadInstances(
+          runner,
+          (instance) => instance === id || alive(instance),
+          logger,
+          running,
+        );
       } catch (error) {
         logger.error('runner: reaping what dead instances left failed; retried later', {
           error: (error as Error).message,

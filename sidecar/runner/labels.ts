@@ -25,11 +25,24 @@ export function stepLabels(ids: StageRunIds, step: string): Record<string, strin
 export function labelFilter(selector: ResourceSelector): { label: string[] } {
   const label = [INSTANCE_LABEL];
   if (selector.instance !== undefined) label.push(`${INSTANCE_LABEL}=${selector.instance}`);
+  if (selector.repo !== undefined) label.push(`${REPO_LABEL}=${selector.repo}`);
   if (selector.build !== undefined) label.push(`${BUILD_LABEL}=${selector.build}`);
   if (selector.stage !== undefined) label.push(`${STAGE_LABEL}=${selector.stage}`);
   return { label };
 }
 
 export function selectorOf(ids: StageRunIds): ResourceSelector {
-  return { instance: ids.instance, build: ids.build, stage: ids.stage };
+  return { instance: ids.instance, repo: ids.repo, build: ids.build, stage: ids.stage };
+}
+
+/** The stage ids a labelled resource carries ('' for one it lacks); null without an instance. */
+export function stageIdsOf(labels: Readonly<Record<string, string>> | undefined): StageRunIds | null {
+  const instance = labels?.[INSTANCE_LABEL];
+  if (instance === undefined) return null;
+  return {
+    instance,
+    repo: labels?.[REPO_LABEL] ?? '',
+    build: labels?.[BUILD_LABEL] ?? '',
+    stage: labels?.[STAGE_LABEL] ?? '',
+  };
 }

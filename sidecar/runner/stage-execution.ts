@@ -212,6 +212,7 @@ export class StageExecution {
         skipVerify,
         trusted: this.#run.trusted,
         credentials: source.credentials,
+        ...(source.cache === undefined ? {} : { cache: source.cache }),
         note: (line) => log.note(line),
         signal: this.#abort.signal,
       });

@@ -135,6 +135,7 @@ export async function recoverDockerStage(
     return finish('error', abandoned, steps);
   }
 
+  const ended = new Map((recovery.endedSteps ?? []).map((state) => [state.name, state]));
   const followers = new Map<string, Promise<StepState>>();
   const killers: (() => Promise<void>)[] = [];
   const onAbort = () => {
@@ -144,7 +145,7 @@ export async function recoverDockerStage(
   try {
     for (const step of created) {
       const id = found.containers.get(step.name);
-      if (id === undefined) continue;
+      if (id === undefined || ended.has(step.name)) continue;
       const container = docker.getContainer(id);
       killers.push(async () => {
         try {
@@ -158,12 +159,14 @@ export async function recoverDockerStage(
     if (recovery.signal?.aborted) onAbort();
     const states = new Map<string, StepState>();
     for (const [name, follower] of followers) states.set(name, await follower);
-    const steps = created.map((step) => states.get(step.name) ?? blank(step));
-    for (const state of steps) if (!followers.has(state.name)) await report(state);
+    const steps = created.map((step) => states.get(step.name) ?? ended.get(step.name) ?? blank(step));
+    for (const state of steps) if (!followers.has(state.name) && !ended.has(state.name)) await report(state);
 
-    const notStarted = created.filter((step) => !followers.has(step.name)).map((step) => step.name);
+    const notStarted = created
+      .filter((step) => !followers.has(step.name) && !ended.has(step.name))
+      .map((step) => step.name);
     const failed = created.some((step) => {
-      const state = states.get(step.name);
+      const state = states.get(step.name) ?? ended.get(step.name);
       return (
         !step.detach &&
         step.errorPolicy !== 'ignore' &&

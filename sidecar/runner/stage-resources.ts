@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { PlanStage, ResourceSelector, StageRunIds } from '../core/index.ts';
 import { ignoringMissing } from './docker-errors.ts';
-import { INSTANCE_LABEL, labelFilter, stageLabels } from './labels.ts';
+import { INSTANCE_LABEL, labelFilter, stageIdsOf, stageLabels } from './labels.ts';
 
 export interface StageResources {
   networkId: string;
@@ -66,24 +66,39 @@ export async function removeLabelled(docker: Docker, selector: ResourceSelector)
   return removed;
 }
 
-/** Instance ids found on labelled containers, networks and volumes. */
-export async function resourceOwners(docker: Docker): Promise<string[]> {
+/** The labels of every labelled container, network and volume. */
+async function labelledSets(docker: Docker): Promise<(Record<string, string> | undefined)[]> {
   const filters = JSON.stringify(labelFilter({}));
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  const owners = new Set<string>();
-  for (const labels of [
+  return [
     ...containers.map((container) => container.Labels),
     ...networks.map((network) => network.Labels),
     ...(volumes.Volumes ?? []).map((volume) => volume.Labels),
-  ]) {
+  ];
+}
+
+/** Instance ids found on labelled containers, networks and volumes. */
+export async function resourceOwners(docker: Docker): Promise<string[]> {
+  const owners = new Set<string>();
+  for (const labels of await labelledSets(docker)) {
     const owner = labels?.[INSTANCE_LABEL];
     if (owner !== undefined) owners.add(owner);
   }
   return [...owners].sort();
+}
+
+/** The stage ids found on labelled containers, networks and volumes, each once. */
+export async function resourceStages(docker: Docker): Promise<StageRunIds[]> {
+  const found = new Map<string, StageRunIds>();
+  for (const labels of await labelledSets(docker)) {
+    const ids = stageIdsOf(labels);
+    if (ids !== null) found.set(JSON.stringify(ids), ids);
+  }
+  return [...found.values()];
 }
 
 /** Whether any container, network or volume matches the selector. */

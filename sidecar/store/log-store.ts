@@ -1,32 +1,15 @@
-import { and, asc, eq, gt, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, max } from 'drizzle-orm';
 import { AppError, FINAL_STATUSES, type LogLine, type LogStore } from '../core/index.ts';
+import type { HotWriter } from './hot-writer.ts';
+import { freshLogRows, insertLogRows, logChange, stepLogPlace } from './log-writes.ts';
 import type { Database } from './open-database.ts';
-import { changes, logChunks, stages, steps } from './schema.ts';
+import { logChunks, steps } from './schema.ts';
 
-/** A row stays well under SQLite's and the network's comfortable sizes, whatever a step prints. */
-const MAX_ROW_CHARS = 256 * 1024;
 const ROWS_PER_READ = 50;
 const DEFAULT_READ_LIMIT = 5000;
 
-function rowsOf(lines: readonly LogLine[]): LogLine[][] {
-  const rows: LogLine[][] = [];
-  let row: LogLine[] = [];
-  let size = 0;
-  for (const line of lines) {
-    const lineSize = line.text.length + 32;
-    if (row.length > 0 && size + lineSize > MAX_ROW_CHARS) {
-      rows.push(row);
-      row = [];
-      size = 0;
-    }
-    row.push({ number: line.number, text: line.text, time: line.time });
-    size += lineSize;
-  }
-  if (row.length > 0) rows.push(row);
-  return rows;
-}
-
-export function createLogStore(db: Database): LogStore {
+/** Log chunks. Appends go through `writer` when there is one (the one write path of a local file). */
+export function createLogStore(db: Database, writer?: HotWriter): LogStore {
   const lastLine = async (stepId: number): Promise<number> => {
     const [row] = await db
       .select({ last: max(logChunks.lastLine) })
@@ -40,49 +23,14 @@ export function createLogStore(db: Database): LogStore {
 
     async append(stepId, lines) {
       if (lines.length === 0) return [];
-      // The step's place for the change feed and its last stored line, in one read.
-      const [step] = await db
-        .select({
-          repoId: stages.repoId,
-          buildId: steps.buildId,
-          stageId: steps.stageId,
-          last: sql<
-            number | null
-          >`(select max(${logChunks.lastLine}) from ${logChunks} where ${logChunks.stepId} = ${steps.id})`,
-        })
-        .from(steps)
-        .innerJoin(stages, eq(stages.id, steps.stageId))
-        .where(eq(steps.id, stepId))
-        .limit(1);
-      if (step === undefined)
+      if (writer) return writer.write({ kind: 'log', stepId, lines });
+      const [place] = await stepLogPlace(db, stepId);
+      if (place === undefined)
         throw new AppError('NOT_FOUND', `no step ${stepId} is stored: its log cannot be kept`);
-      const last = step.last ?? -1;
-      const fresh = lines.filter((line) => line.number > last);
-      const rows = rowsOf(fresh);
+      const { fresh, rows } = freshLogRows(stepId, place.last ?? -1, lines);
       const first = fresh[0];
       if (rows.length === 0 || first === undefined) return [];
-      await db.batch([
-        db
-          .insert(logChunks)
-          .values(
-            rows.map((row) => ({
-              stepId,
-              seq: row[0]?.number ?? 0,
-              lastLine: row.at(-1)?.number ?? 0,
-              lines: JSON.stringify(row),
-            })),
-          )
-          .onConflictDoNothing(),
-        db.insert(changes).values({
-          kind: 'log',
-          repoId: step.repoId,
-          buildId: step.buildId,
-          stageId: step.stageId,
-          stepId,
-          detail: String(first.number),
-          createdAt: Date.now(),
-        }),
-      ]);
+      await db.batch([insertLogRows(db, rows), logChange(db, stepId, place, first.number)]);
       return fresh;
     },
 

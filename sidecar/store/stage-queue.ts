@@ -3,13 +3,14 @@
  * there are no interactive transactions); each one writes its change-feed row in the same batch.
  */
 import { and, asc, eq, inArray, notInArray, type SQL, sql } from 'drizzle-orm';
-import { FINAL_STATUSES, type StageQueueStore, type StepStatus } from '../core/index.ts';
+import { FINAL_STATUSES, type StageQueueStore } from '../core/index.ts';
 import { stageOf, stepOf } from './build-store.ts';
+import type { HotWriter } from './hot-writer.ts';
 import type { Database } from './open-database.ts';
 import { builds, changes, stages, steps } from './schema.ts';
+import { stepUpdateQueries } from './step-writes.ts';
 
 const FINAL = [...FINAL_STATUSES];
-const ENDED_STEP: StepStatus[] = ['success', 'failure', 'error', 'killed', 'skipped'];
 
 /**
  * The limits of a pending stage, as Drone's scheduler counts them: the stages of its repository (for the
@@ -57,7 +58,7 @@ const startableStageIds = (limit: number) => sql`
   order by queued.id
   limit ${limit}`;
 
-export function createStageQueueStore(db: Database): StageQueueStore {
+export function createStageQueueStore(db: Database, writer?: HotWriter): StageQueueStore {
   const change = (
     kind: 'build' | 'stage' | 'step',
     ids: { repoId: number; buildId: number; stageId?: number; stepId?: number },
@@ -150,21 +151,9 @@ export function createStageQueueStore(db: Database): StageQueueStore {
     },
 
     async updateStep(stage, step, update) {
-      const at = update.finishedAt || update.startedAt || Date.now();
-      await db.batch([
-        // Recorded only while the step has not ended: a step a cancel killed keeps that end, unrecorded twice.
-        changeWhile(
-          'step',
-          { repoId: stage.repoId, buildId: step.buildId, stageId: step.stageId, stepId: step.id },
-          update.status,
-          at,
-          sql`exists (select 1 from ${steps} where ${steps.id} = ${step.id} and ${notInArray(steps.status, ENDED_STEP)})`,
-        ),
-        db
-          .update(steps)
-          .set({ ...update, version: sql`${steps.version} + 1` })
-          .where(and(eq(steps.id, step.id), notInArray(steps.status, ENDED_STEP))),
-      ]);
+      const place = { repoId: stage.repoId, buildId: step.buildId, stageId: step.stageId, stepId: step.id };
+      if (writer) await writer.write({ kind: 'step', place, change: update });
+      else await db.batch(stepUpdateQueries(db, place, update));
     },
 
     async finishStage(stage, end) {
@@ -283,6 +272,22 @@ export function createStageQueueStore(db: Database): StageQueueStore {
           .where(and(eq(stages.id, stage.id), eq(stages.status, 'running'))),
         change('stage', { repoId: stage.repoId, buildId: stage.buildId, stageId: stage.id }, 'error', now),
       ]);
+    },
+
+    async takeOver(stage, holder, now) {
+      const [taken] = await db
+        .update(stages)
+        .set({ claimedBy: holder, updatedAt: now, version: sql`${stages.version} + 1` })
+        .where(
+          and(
+            eq(stages.id, stage.id),
+            eq(stages.version, stage.version),
+            eq(stages.status, 'running'),
+            eq(stages.claimedBy, stage.claimedBy),
+          ),
+        )
+        .returning();
+      return taken === undefined ? null : stageOf(taken);
     },
 
     async unsettledBuilds(limit) {

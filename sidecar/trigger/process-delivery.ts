@@ -18,6 +18,7 @@ import {
   type Logger,
   type Repo,
   type RepoStore,
+  repositoryCacheKey,
 } from '../core/index.ts';
 import { normalizeGogsHook } from '../gogs/index.ts';
 import { MAX_FILE_BYTES, type PipelinePlan, type PlanOptions } from '../pipeline/index.ts';
@@ -73,13 +74,12 @@ export async function processDelivery(
   }
 
   const origin = await originOf(event, repo, deps);
-  const file = await deps.gogs.getRawFile(
-    repo.owner,
-    repo.name,
-    origin.after,
-    repo.configPath,
-    MAX_FILE_BYTES,
-  );
+  // Independent of each other: the file from the Gogs API, the changed paths from git (it fills the cache the
+  // clone then reads). A missing or oversized file leaves the paths unused; their fetch is not wasted.
+  const [file, changedPaths] = await Promise.all([
+    deps.gogs.getRawFile(repo.owner, repo.name, origin.after, repo.configPath, MAX_FILE_BYTES),
+    changedPathsOf(event, origin, repo, deps),
+  ]);
   if (file === null)
     return {
       status: 'ignored',
@@ -98,7 +98,6 @@ export async function processDelivery(
       '',
       null,
     );
-  const changedPaths = await changedPathsOf(event, origin, repo, deps);
   const now = deps.clock.now();
   const context = buildContextOf({
     origin,
@@ -240,7 +239,7 @@ async function changedPathsOf(
   const pull = event.kind === 'pull_request';
   try {
     return await deps.git.changedPaths({
-      cacheKey: `repo-${repo.gogsId}`,
+      cacheKey: repositoryCacheKey(repo),
       remote: repo.cloneUrl,
       credentials: deps.credentials(repo),
       from: pull ? `refs/heads/${origin.target}` : origin.before,

@@ -11,4 +11,4 @@ export {
   type VerifiedDelivery,
 } from './intake.ts';
 export { createReconciler, type ReconcileReport, type Reconciler } from './reconcile.ts';
-export { createThreadedIntake, type IntakeReply, type IntakeRequest } from './threaded-intake.ts';
+export { createThreadedIntake } from './threaded-intake.ts';

@@ -4,7 +4,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const only = process.argv.slice(2);
-const benches = ['webhook-inbox.ts', 'pipeline.ts', 'runner.ts', 'build-list.ts', 'push-to-step.ts'].filter(
+const benches = [
+  'webhook-inbox.ts',
+  'log-writes.ts',
+  'pipeline.ts',
+  'runner.ts',
+  'build-list.ts',
+  'push-to-step.ts',
+].filter(
   (name) =>
     existsSync(join(import.meta.dirname, name)) && (only.length === 0 || only.some((o) => name.includes(o))),
 );

@@ -1,7 +1,8 @@
 /**
- * No stage stays running forever: a stage claimed by a sidecar process that died is ended `error` by a live one,
- * with its steps closed and the build ended. The dead process is a row of the instances table whose heartbeat
- * stopped; the live sidecar runs beside the Gogs test double with no Docker engine (nothing else runs).
+ * No stage stays running forever: a stage claimed by a sidecar process that died is taken over by a live one,
+ * which finds nothing of it to re-attach to (its engine does not answer) and ends it `error` with the reason, its
+ * steps closed and the build ended. The dead process is a row of the instances table whose heartbeat stopped; the
+ * live sidecar runs beside the Gogs test double with no Docker engine (nothing else runs).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBuild, testStage } from '../support/builds.ts';
@@ -55,15 +56,17 @@ describe('recovery of stages whose process died', () => {
     const ended = await stores.builds.get(orphan.id);
     expect(ended?.stages[0]).toMatchObject({
       status: 'error',
-      error: `the drone-gogs process that ran this stage (${DEAD}) stopped; its containers are removed`,
+      error: `the process running the stage (instance ${DEAD}) stopped, and nothing of the stage is left on the Docker engines that answer (not answering: local)`,
     });
+    expect(ended?.stages[0]?.claimedBy).toMatch(/^serve-/);
+    expect(ended?.stages[0]?.claimedBy).not.toBe(DEAD);
     expect(ended?.stages[0]?.steps.map((step) => [step.name, step.status])).toEqual([
       ['clone', 'error'],
       ['test', 'skipped'],
     ]);
     expect(ended?.build.finishedAt).toBeGreaterThan(0);
     const untouched = await stores.builds.get(owned.id);
-    expect(untouched?.stages[0]).toMatchObject({ status: 'running', error: null });
+    expect(untouched?.stages[0]).toMatchObject({ status: 'running', error: null, claimedBy: ALIVE });
     expect(untouched?.build.finishedAt).toBe(0);
   });
 });

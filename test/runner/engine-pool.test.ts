@@ -57,7 +57,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 20_000): Pr
 }
 
 describe('runner pool over two Docker engines', () => {
-  it('reads each engine platform and places stages where there is room, never above capacity', async () => {
+  it('reads each engine platform and places stages where there is room, never above capacity, never waiting', async () => {
     const pool = createPool();
     await until(() => pool.engines().every((engine) => engine.up), 'both engines up');
     const arch = process.arch === 'x64' ? 'amd64' : process.arch;
@@ -65,31 +65,20 @@ describe('runner pool over two Docker engines', () => {
       { os: 'linux', arch },
       { os: 'linux', arch },
     ]);
-    let peak = 0;
-    let peakPerEngine = 0;
-    const sampler = setInterval(() => {
-      const engines = pool.engines();
-      peak = Math.max(
-        peak,
-        engines.reduce((sum, engine) => sum + engine.running, 0),
-      );
-      peakPerEngine = Math.max(peakPerEngine, ...engines.map((engine) => engine.running));
-    }, 20);
     const stage = stageFrom(pipeline(['sleep 1', 'echo done']));
-    const runs = await Promise.all([1, 2, 3].map(() => runWith(pool, instance, stage)));
-    clearInterval(sampler);
-    for (const { result, logs } of runs) {
+    const runs = Promise.all([1, 2].map(() => runWith(pool, instance, stage)));
+    await until(() => pool.engines().every((engine) => engine.running === 1), 'one stage on each engine');
+    // Both engines are full: a third stage is refused at once instead of waiting (the queue keeps it pending).
+    const third = await runWith(pool, instance, stage);
+    expect(third.result.outcome).toBe('error');
+    expect(third.result.error).toBe(`no Docker engine for linux/${arch} that answers has room now`);
+    expect(third.statuses.of('work')).toEqual(['pending', 'skipped']);
+    for (const { result, logs } of await runs) {
       expect(outcomes(result)).toEqual({ work: 'success' });
       expect(logs.text('work')).toContain('done');
     }
-    expect(new Set(runs.map(({ result }) => result.engine))).toEqual(new Set(['local', 'second']));
-    expect(peak).toBe(2);
-    expect(peakPerEngine).toBe(1);
-    // The third stage waited for one of the first two.
-    const [first, next, third] = runs.map(({ result }) => result).sort((a, b) => a.startedAt - b.startedAt);
-    expect(third?.startedAt).toBeGreaterThanOrEqual(
-      Math.min(first?.finishedAt ?? 0, next?.finishedAt ?? 0) - 50,
-    );
+    expect(new Set((await runs).map(({ result }) => result.engine))).toEqual(new Set(['local', 'second']));
+    expect(pool.engines().map((engine) => engine.running)).toEqual([0, 0]);
   }, 60_000);
 
   it('ends a stage no engine can run as error at once, naming what it needs and what there is', async () => {
@@ -109,22 +98,32 @@ describe('runner pool over two Docker engines', () => {
     );
   });
 
-  it('gives up waiting for room at the stage timeout, and stops waiting when cancelled', async () => {
+  it('runs a stage on the engine it names at once, and refuses one that is full, does not fit or does not exist', async () => {
     const pool = createPool();
-    const busy = runWith(pool, instance, stageFrom(pipeline(['sleep 3'], 'node: { disk: second }')));
-    await until(() => pool.engines()[1]?.running === 1, 'the second engine busy');
-    const queued = stageFrom(pipeline(['true'], 'node: { disk: second }'));
-    const late = await runWith(pool, instance, queued, { timeoutMs: 1_000 });
-    expect(late.result.outcome).toBe('error');
-    expect(late.result.error).toBe(
-      'no Docker engine for linux/amd64 with labels disk=second had room within 1 s',
+    await until(() => pool.engines().every((engine) => engine.up), 'both engines up');
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    const anywhere = stageFrom(pipeline(['echo here']));
+    const named = await runWith(pool, instance, anywhere, { engine: 'second' });
+    expect(named.result).toMatchObject({ outcome: 'success', engine: 'second' });
+    expect(named.logs.text('work')).toContain('here');
+
+    const busy = runWith(pool, instance, stageFrom(pipeline(['sleep 3'])), { engine: 'local' });
+    await until(() => pool.engines()[0]?.running === 1, 'the local engine busy');
+    const full = await runWith(pool, instance, anywhere, { engine: 'local' });
+    expect(full.result).toMatchObject({
+      outcome: 'error',
+      error: 'Docker engine "local" is full (1 stage(s) at once)',
+    });
+    expect(full.statuses.of('work')).toEqual(['pending', 'skipped']);
+    const unfit = await runWith(pool, instance, stageFrom(pipeline(['true'], 'node: { disk: second }')), {
+      engine: 'local',
+    });
+    expect(unfit.result.error).toBe(
+      `Docker engine "local" cannot run a stage for linux/${arch} with labels disk=second`,
     );
-    expect(late.statuses.of('work')).toEqual(['pending', 'skipped']);
-    const controller = new AbortController();
-    const cancelled = runWith(pool, instance, queued, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 200);
-    expect((await cancelled).result).toMatchObject({ outcome: 'killed', error: 'cancelled' });
-    expect((await busy).result.outcome).toBe('success');
+    const unknown = await runWith(pool, instance, anywhere, { engine: 'elsewhere' });
+    expect(unknown.result.error).toBe('there is no Docker engine "elsewhere" here (engines: local, second)');
+    expect((await busy).result).toMatchObject({ outcome: 'success', engine: 'local' });
   }, 30_000);
 
   it('recovers a dead stage on the engine that holds it, and says so when no engine does', async () => {
@@ -188,18 +187,22 @@ describe('runner pool over two Docker engines', () => {
     await until(() => pool.engines()[1]?.up === false, 'the second engine marked down');
     expect(pool.engines()[1]?.lastError).toMatch(/ECONNREFUSED|ENOENT/);
 
-    // While it is down, a stage only it can run waits; others go to the engine that answers.
-    const waiting = runWith(pool, instance, stageFrom(pipeline(['echo back'], 'node: { disk: second }')));
-    let waited = false;
-    void waiting.then(() => {
-      waited = true;
-    });
+    // While it is down, a stage only it can run is refused (the queue keeps such a stage pending); others go to
+    // the engine that answers.
+    const onlySecond = stageFrom(pipeline(['echo back'], 'node: { disk: second }'));
+    const refused = await runWith(pool, instance, onlySecond);
+    expect(refused.result.error).toMatch(
+      /^no Docker engine for linux\/\w+ with labels disk=second that answers has room now$/,
+    );
+    expect((await runWith(pool, instance, onlySecond, { engine: 'second' })).result.error).toMatch(
+      /^Docker engine "second" does not answer: /,
+    );
     const meanwhile = await runWith(pool, instance, anywhere);
     expect(meanwhile.result.engine).toBe('local');
-    expect(waited).toBe(false);
 
     await second.start();
-    const back = await waiting;
+    await until(() => pool.engines()[1]?.up === true, 'the second engine back');
+    const back = await runWith(pool, instance, onlySecond);
     expect(back.result.outcome).toBe('success');
     expect(back.result.engine).toBe('second');
     expect(back.logs.text('work')).toContain('back');

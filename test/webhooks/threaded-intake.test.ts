@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
+import { createStoreThread } from '../../sidecar/store/index.ts';
 import { createThreadedIntake, type VerifiedDelivery } from '../../sidecar/webhooks/index.ts';
 import { fixtureBytes } from '../support/gogs-fixtures.ts';
 import { REPO_ROOT } from '../support/sidecar-process.ts';
@@ -32,10 +33,11 @@ describe('the intake thread', () => {
   it('stores deliveries sent from many requests at once, each once, and drains on close', async () => {
     const { delivery } = await setUp();
     let spawned = 0;
-    const intake = createThreadedIntake(() => {
+    const thread = createStoreThread(() => {
       spawned++;
       return new Worker(INTAKE_THREAD, { workerData: { url: stores.url, sync: 'normal' } });
     });
+    const intake = createThreadedIntake(thread);
     const outcomes = await Promise.all([
       ...Array.from({ length: 100 }, (_, i) => intake.take(delivery(`d-${i}`))),
       intake.take(delivery('d-0')),
@@ -47,6 +49,7 @@ describe('the intake thread', () => {
     const last = intake.take(delivery('last'));
     await intake.close();
     expect(await last).toEqual({ outcome: 'accepted', kind: 'push' });
+    await thread.close();
     expect(spawned).toBe(1);
     expect(await stores.deliveries.list({ limit: 1000 })).toHaveLength(101);
     await expect(intake.take(delivery('after-close'))).rejects.toMatchObject({ code: 'STORE_FAILED' });
@@ -55,11 +58,12 @@ describe('the intake thread', () => {
   it('a thread that dies fails what it held with a clear error, and the next delivery starts a new one', async () => {
     const { delivery } = await setUp();
     let spawned = 0;
-    const intake = createThreadedIntake(() => {
+    const thread = createStoreThread(() => {
       spawned++;
       if (spawned === 1) return new Worker('process.exit(3)', { eval: true });
       return new Worker(INTAKE_THREAD, { workerData: { url: stores.url, sync: 'normal' } });
     });
+    const intake = createThreadedIntake(thread);
     await expect(intake.take(delivery('first'))).rejects.toMatchObject({
       code: 'STORE_FAILED',
       message: 'the intake thread stopped',
@@ -67,5 +71,6 @@ describe('the intake thread', () => {
     expect(await intake.take(delivery('second'))).toEqual({ outcome: 'accepted', kind: 'push' });
     expect(spawned).toBe(2);
     await intake.close();
+    await thread.close();
   });
 });
