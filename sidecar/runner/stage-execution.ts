@@ -73,6 +73,9 @@ export class StageExecution {
   #failedSteps: string[] = [];
   #stop: StopReason | null = null;
   #setupError: string | null = null;
+  /** The clone step's checkout on the host, begun while the stage's network and volume are made. */
+  #checkout: { log: StepLog; directory: Promise<string> } | null = null;
+  #checkoutTaken = false;
 
   constructor(deps: StageExecutionDeps, run: StageRun) {
     this.#deps = deps;
@@ -118,6 +121,7 @@ export class StageExecution {
       if (engineLost?.aborted) onLost();
       if (this.#stop !== null) return;
       let resources: StageResources;
+      this.#checkout = this.#beginCheckout();
       try {
         resources = await createStageResources(this.#deps.docker, this.#run.ids, this.#run.stage);
         const { workspace, stage } = this.#run;
@@ -132,6 +136,14 @@ export class StageExecution {
       await this.#walkGraph(resources);
       await this.#endDetached();
     } finally {
+      // A checkout the clone step never took (the stage stopped or could not be prepared) is not kept.
+      if (this.#checkout !== null && !this.#checkoutTaken) {
+        await this.#checkout.directory.then(
+          (directory) => rm(directory, { recursive: true, force: true }),
+          () => {},
+        );
+        await this.#checkout.log.close();
+      }
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       engineLost?.removeEventListener('abort', onLost);
@@ -171,7 +183,8 @@ export class StageExecution {
     const { workspace } = this.#run;
     if (workspace.kind === 'empty') return this.#skip(step.name);
     this.#update(step.name, { status: 'running', startedAt: Date.now() });
-    const log = this.#stepLog(step.name);
+    this.#checkoutTaken = this.#checkout !== null;
+    const log = this.#checkout?.log ?? this.#stepLog(step.name);
     let end: Pick<StepState, 'status' | 'exitCode' | 'error'>;
     try {
       if (workspace.kind === 'directory') {
@@ -194,11 +207,24 @@ export class StageExecution {
     this.#finishStep(step, end);
   }
 
-  async #cloneIntoWorkspace(
-    resources: StageResources,
-    source: Extract<WorkspaceSource, { kind: 'git' }>,
-    log: StepLog,
-  ): Promise<void> {
+  /**
+   * Starts the clone step's host-side checkout at once when the stage begins with one (a git workspace, a clone
+   * step that depends on nothing): the slow part of the clone then overlaps making the network and volume. The
+   * step still turns `running` when its turn comes; its log gets git's lines from the start.
+   */
+  #beginCheckout(): { log: StepLog; directory: Promise<string> } | null {
+    const { workspace, stage } = this.#run;
+    const clone = stage.steps.find((step) => step.role === 'clone');
+    if (workspace.kind !== 'git' || clone === undefined) return null;
+    if (clone.dependsOn.length > 0 || (clone.runPolicy !== 'always' && clone.runPolicy !== 'on-success'))
+      return null;
+    const log = this.#stepLog(clone.name);
+    const directory = this.#checkoutOnHost(workspace, log);
+    directory.catch(() => {});
+    return { log, directory };
+  }
+
+  async #checkoutOnHost(source: Extract<WorkspaceSource, { kind: 'git' }>, log: StepLog): Promise<string> {
     const directory = await mkdtemp(join(tmpdir(), 'drone-gogs-clone-'));
     try {
       const { depth, retries, skipVerify } = this.#run.stage.clone;
@@ -216,6 +242,20 @@ export class StageExecution {
         note: (line) => log.note(line),
         signal: this.#abort.signal,
       });
+      return directory;
+    } catch (error) {
+      await rm(directory, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async #cloneIntoWorkspace(
+    resources: StageResources,
+    source: Extract<WorkspaceSource, { kind: 'git' }>,
+    log: StepLog,
+  ): Promise<void> {
+    const directory = await (this.#checkout?.directory ?? this.#checkoutOnHost(source, log));
+    try {
       await this.#copyIntoWorkspace(resources, directory);
     } finally {
       await rm(directory, { recursive: true, force: true });
