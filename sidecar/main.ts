@@ -384,6 +384,7 @@ export async function startSidecar(
       judgeInstances({ instances: services.stores.instances, clock: services.clock, hostname: hostname() }),
     lastLine: (stepId) => services.stores.logs.lastLine(stepId),
     defaultTimeoutMs: config.runner.stageTimeoutMs,
+    stopDeadlineMs: config.runner.stopDeadlineMs,
     clock: services.clock,
     logger,
   });

@@ -30,6 +30,8 @@ export interface Config {
     step: { memoryBytes: number; cpus: number; pidsLimit: number; logLimitBytes: number };
     /** For repositories without a timeout of their own. */
     stageTimeoutMs: number;
+    /** On stop, how long running stages may finish before they are left to recovery. */
+    stopDeadlineMs: number;
     /** DRONE_GOGS_INSECURE_SSH_ACCEPT_ANY_HOST_KEY: ssh:// engines are not checked against pinned host keys. */
     sshAcceptAnyHostKey: boolean;
   };
@@ -133,6 +135,7 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
         logLimitBytes: raw.stepLogLimit,
       },
       stageTimeoutMs: raw.stageTimeoutMinutes * 60_000,
+      stopDeadlineMs: raw.stopDeadlineSeconds * 1000,
       sshAcceptAnyHostKey: raw.insecureSshAcceptAnyHostKey,
     },
   };

@@ -120,6 +120,14 @@ export const settings = {
     schema: positiveInt.min(1, 'expected at least 1').default(60),
   },
   /**
+   * On SIGTERM, how long running stages may finish before the sidecar stops following them and leaves them
+   * running for recovery (this or another sidecar re-attaches); 0 leaves them at once.
+   */
+  stopDeadlineSeconds: {
+    env: 'STOP_DEADLINE_SECONDS',
+    schema: positiveInt.max(86_400, 'expected at most 86400 (a day)').default(30),
+  },
+  /**
    * Days that step logs and change-feed entries are kept; older ones are deleted (builds stay). 0 keeps them
    * forever. 90 as GitHub Actions keeps logs: long enough to look back over a release, bounded on a busy box.
    */

@@ -120,6 +120,13 @@ export interface StageRun {
   statuses: StatusSink;
   /** Aborting cancels the stage: running containers are killed, pending steps skipped, the stage ends killed. */
   signal?: AbortSignal;
+  /**
+   * Aborted when this process goes away while the stage runs (a stop's deadline passed): the runner stops
+   * following at once and leaves the stage on its engine for recovery to take over. Running step containers, the
+   * network and the volume stay; what the steps printed so far reaches the log sink; no status is reported from
+   * then on (steps not started stay as they are); the result is `left`.
+   */
+  leave?: AbortSignal;
   /** The stage ends killed after this long (the repository's timeout), counted from when it starts on its engine. */
   timeoutMs: number;
   /**
@@ -140,6 +147,12 @@ export interface StageResult {
   finishedAt: number;
   /** The name of the Docker engine that ran the stage, when the runner is a pool of several; absent otherwise. */
   engine?: string;
+  /**
+   * The runner stopped following the stage because the run's `leave` was aborted: the stage goes on on its
+   * engine, nothing of it was removed, and `outcome` and `steps` are only what was known then; the caller leaves
+   * the stage `running` for recovery rather than recording an end.
+   */
+  left?: true;
 }
 
 /** Selects labelled resources for removal: every given field must match. */
@@ -158,7 +171,7 @@ export interface ResourceSelector {
 export interface Runner {
   /**
    * Runs every step of the stage, reports them through the sinks and returns the result after every container,
-   * network and volume of the run is removed, whatever the outcome. Every outcome is part of the result: a failing
+   * network and volume of the run is removed, whatever the outcome (except a `left` one: see the run's `leave`). Every outcome is part of the result: a failing
    * step, a missing image, untrusted settings, a plan error, an unreachable engine (all `error` or `failure`),
    * cancellation and timeout (`killed`); it does not reject. Not idempotent: calling it twice runs the stage twice,
    * so the caller claims the stage first. Safe to call concurrently for different stages.
@@ -211,6 +224,8 @@ export interface StageRecovery {
   mode: 'follow' | 'abandon';
   /** Aborting kills what is still running; the stage ends killed. */
   signal?: AbortSignal;
+  /** As a run's `leave`: stop following, leave what runs for the next recovery, report nothing more. */
+  leave?: AbortSignal;
 }
 
 /** An operating system and CPU architecture in Go's words (`linux`, `amd64`, `arm64`). */

@@ -88,6 +88,7 @@ export async function reattachStage(
   deps: StageRecoveryDeps,
   taken: TakenStage,
   signal: AbortSignal,
+  leave?: AbortSignal,
 ): Promise<void> {
   const { queue, clock, logger } = deps;
   const { stage, from } = taken;
@@ -133,7 +134,16 @@ export async function reattachStage(
     statuses: stepRecorder(queue, stage, new Map(rows.map((row) => [row.number, row]))),
     mode: 'follow',
     signal,
+    ...(leave === undefined ? {} : { leave }),
   });
+  if (result.left) {
+    logger.warn('queue: left a re-attached stage running for recovery', {
+      repo: repo.fullName,
+      build: found.build.number,
+      stage: stage.name,
+    });
+    return;
+  }
   if (result.outcome === 'error') {
     // Also closes the steps the runner could not report (nothing of the stage was left to look at).
     await end(result.error ?? stopped);

@@ -5,8 +5,9 @@
  * and the stage's end. After every end, and on every pass, it applies what ended stages imply (waiting stages
  * released or skipped, the build's status) from the stored rows, so a stage that ended in another process counts
  * too. A stage it runs that is no longer `running` in the database (cancelled, by whichever process) is stopped on
- * the next pass. On start and then once a minute it takes over the running stages of instances that died and
- * re-attaches to them (recovery.ts).
+ * the next pass. On start and then every 10 seconds it takes over the running stages of instances that died and
+ * re-attaches to them (recovery.ts). Stopping stops claiming, lets running stages finish up to a deadline and then
+ * leaves the rest running on their engines, still `running` in the database, for recovery to re-attach to.
  */
 import {
   type Build,
@@ -67,7 +68,10 @@ export interface StageWorkerDeps {
   alive?: () => Promise<(instance: string) => boolean>;
   /** The highest stored log line of a step (-1: none), where a re-attached step's log continues. */
   lastLine(stepId: number): Promise<number>;
-  /** How long stopping waits for running stages before it kills them (they end `killed`, saying why). */
+  /**
+   * How long stopping waits for running stages before it leaves them to recovery: the runner lets go of them
+   * without stopping their containers, and their rows stay `running` under this instance.
+   */
   stopDeadlineMs?: number;
 }
 
@@ -79,7 +83,8 @@ export interface StageWorker extends Running {
 const SETTLE_BATCH = 20;
 /** Pending stages looked at per pass: those whose engines are full stay pending and do not hide the others. */
 const PENDING_BATCH = 100;
-const RECOVERY_INTERVAL_MS = 60_000;
+/** As often as instances beat: a stage of a process that stopped cleanly is taken over within this. */
+const RECOVERY_INTERVAL_MS = 10_000;
 
 export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   const { queue, clock, logger, holder } = deps;
@@ -87,7 +92,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
   /** What this process runs or follows, on which engine; `settled` once the stage's run returned. */
   const running = new Map<
     Promise<void>,
-    { stage: Stage; engine: string; abort: AbortController; settled: boolean }
+    { stage: Stage; engine: string; abort: AbortController; leave: AbortController; settled: boolean }
   >();
   let stopped = false;
   const sleep = createWakeablePause(pollMs);
@@ -117,7 +122,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
 
   const compile = (stage: Stage, build: Build, repo: Repo) => compileStage(deps, stage, build, repo);
 
-  const run = async (stage: Stage, engine: string, signal: AbortSignal) => {
+  const run = async (stage: Stage, engine: string, signal: AbortSignal, leave: AbortSignal) => {
     const [found, repo] = await Promise.all([
       deps.builds.get(stage.buildId),
       deps.repos.findById(stage.repoId),
@@ -166,9 +171,18 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       logs: deps.logSink(new Map([...stepRows.values()].map((step) => [step.name, step.id]))),
       statuses: stepRecorder(queue, stage, stepRows),
       signal,
+      leave,
       timeoutMs: repo.timeoutMinutes === null ? deps.defaultTimeoutMs : repo.timeoutMinutes * 60_000,
       engine,
     });
+    if (result.left) {
+      logger.warn('queue: left a running stage for recovery', {
+        repo: repo.fullName,
+        build: build.number,
+        stage: stage.name,
+      });
+      return;
+    }
     await queue.finishStage(stage, stageEndOf(result, engine));
     logger.info(`queue: stage ended ${result.outcome}`, {
       repo: repo.fullName,
@@ -177,9 +191,19 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     });
   };
 
-  const start = (stage: Stage, engine: string, job: (signal: AbortSignal) => Promise<void>) => {
-    const entry = { stage, engine, abort: new AbortController(), settled: false };
-    const done: Promise<void> = job(entry.abort.signal)
+  const start = (
+    stage: Stage,
+    engine: string,
+    job: (signal: AbortSignal, leave: AbortSignal) => Promise<void>,
+  ) => {
+    const entry = {
+      stage,
+      engine,
+      abort: new AbortController(),
+      leave: new AbortController(),
+      settled: false,
+    };
+    const done: Promise<void> = job(entry.abort.signal, entry.leave.signal)
       .finally(() => {
         entry.settled = true;
       })
@@ -233,7 +257,9 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
     if (deps.alive === undefined || clock.now() - recoveredAt < RECOVERY_INTERVAL_MS) return;
     recoveredAt = clock.now();
     for (const taken of await takeOverDeadStages(recovery, await deps.alive())) {
-      start(taken.stage, taken.stage.machine, (signal) => reattachStage(recovery, taken, signal));
+      start(taken.stage, taken.stage.machine, (signal, leave) =>
+        reattachStage(recovery, taken, signal, leave),
+      );
     }
   };
 
@@ -249,7 +275,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       const engine = placed === 'none' ? '' : placed.engine;
       if (!(await queue.claim(stage, holder, engine, clock.now()))) continue;
       if (placed === 'none') await fail(stage, noEngineMessage(engines, need));
-      else start(stage, engine, (signal) => run(stage, engine, signal));
+      else start(stage, engine, (signal, leave) => run(stage, engine, signal, leave));
       await progress(stage.buildId);
     }
   };
@@ -288,8 +314,10 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         clearInterval(watching),
       );
       if (outcome === 'deadline') {
-        logger.warn(`queue: stopping: killing ${running.size} stage(s) still running`);
-        for (const { abort } of running.values()) abort.abort(new Error('the sidecar stopped'));
+        logger.warn(
+          `queue: stopping: leaving ${running.size} stage(s) still running on their engines for recovery`,
+        );
+        for (const { leave } of running.values()) leave.abort();
         await Promise.all(running.keys());
       }
     },

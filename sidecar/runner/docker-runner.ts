@@ -24,17 +24,22 @@ export async function runDockerStage(
 ): Promise<StageResult> {
   const { docker, logger } = deps;
   const execution = new StageExecution({ ...deps, ...(engineLost ? { engineLost } : {}) }, run);
+  let left = false;
   try {
-    return await execution.execute();
+    const result = await execution.execute();
+    left = result.left === true;
+    return result;
   } finally {
-    await removeLabelled(docker, selectorOf(run.ids)).catch((error: unknown) => {
-      logger.error('runner: cannot remove the resources of a stage', {
-        repo: run.ids.repo,
-        build: run.ids.build,
-        stage: run.ids.stage,
-        error: String(error),
+    // A stage left to recovery keeps running on the engine: its resources are what recovery re-attaches to.
+    if (!left)
+      await removeLabelled(docker, selectorOf(run.ids)).catch((error: unknown) => {
+        logger.error('runner: cannot remove the resources of a stage', {
+          repo: run.ids.repo,
+          build: run.ids.build,
+          stage: run.ids.stage,
+          error: String(error),
+        });
       });
-    });
   }
 }
 

@@ -265,6 +265,7 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
           run,
           slot.lost.signal,
         );
+        if (result.left) return { ...result, engine: slot.name };
         let lost = slot.outages !== outagesBefore ? (slot.lastError ?? 'no answer') : null;
         if (lost === null && result.outcome !== 'success') lost = await check(slot);
         if (lost === null) return { ...result, engine: slot.name };

@@ -44,7 +44,9 @@ export interface StageExecutionDeps {
 }
 
 /** Why the stage stopped scheduling steps; every one of these ends the stage killed except `exit-78`. */
-type StopReason = { kind: 'cancelled' | 'timeout' | 'fail-fast' | 'exit-78'; message: string };
+type StopReason = { kind: 'cancelled' | 'timeout' | 'fail-fast' | 'exit-78' | 'left'; message: string };
+
+const LEFT_MESSAGE = 'the sidecar stopped and left the stage running for recovery';
 
 const FINAL = new Set(['success', 'failure', 'error', 'killed', 'skipped']);
 const KILLED_EXIT_CODE = 137;
@@ -76,6 +78,9 @@ export class StageExecution {
   /** The clone step's checkout on the host, begun while the stage's network and volume are made. */
   #checkout: { log: StepLog; directory: Promise<string> } | null = null;
   #checkoutTaken = false;
+  /** Set once the run's `leave` is aborted: from then on nothing is reported and nothing is killed. */
+  #left = false;
+  readonly #leaving = Promise.withResolvers<null>();
 
   constructor(deps: StageExecutionDeps, run: StageRun) {
     this.#deps = deps;
@@ -106,6 +111,9 @@ export class StageExecution {
     const { signal, timeoutMs } = this.#run;
     const onAbort = () => this.#halt({ kind: 'cancelled', message: 'cancelled' });
     signal?.addEventListener('abort', onAbort, { once: true });
+    const { leave } = this.#run;
+    const onLeave = () => this.#leave();
+    leave?.addEventListener('abort', onLeave, { once: true });
     const { engineLost } = this.#deps;
     const onLost = () => {
       this.#setupError ??= `the Docker engine stopped answering: ${String(engineLost?.reason)}`;
@@ -117,6 +125,7 @@ export class StageExecution {
       timeoutMs,
     );
     try {
+      if (leave?.aborted) onLeave();
       if (signal?.aborted) onAbort();
       if (engineLost?.aborted) onLost();
       if (this.#stop !== null) return;
@@ -134,7 +143,7 @@ export class StageExecution {
         return;
       }
       await this.#walkGraph(resources);
-      await this.#endDetached();
+      if (!this.#left) await this.#endDetached();
     } finally {
       // A checkout the clone step never took (the stage stopped or could not be prepared) is not kept.
       if (this.#checkout !== null && !this.#checkoutTaken) {
@@ -146,6 +155,7 @@ export class StageExecution {
       }
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      leave?.removeEventListener('abort', onLeave);
       engineLost?.removeEventListener('abort', onLost);
     }
   }
@@ -193,6 +203,7 @@ export class StageExecution {
       } else await this.#cloneIntoWorkspace(resources, workspace, log);
       end = { status: 'success', exitCode: 0, error: null };
     } catch (error) {
+      if (this.#left) return void (await log.close());
       const killed = this.#killing();
       const message = killed ? 'cancelled' : errorMessage(error);
       log.note(`drone-gogs: cannot prepare the workspace: ${message}`);
@@ -271,7 +282,9 @@ export class StageExecution {
     const { docker, options, logger } = this.#deps;
     this.#update(step.name, { status: 'running', startedAt: Date.now() });
     const log = this.#stepLog(step.name);
-    const ensured = await this.#ensureImage(step, log);
+    // A pull may take minutes: leaving does not wait for it.
+    const ensured = await Promise.race([this.#ensureImage(step, log), this.#leaving.promise]);
+    if (ensured === null) return void (await log.close());
     if (ensured.error !== undefined) {
       log.note(`drone-gogs: ${ensured.error}`);
       await log.close();
@@ -315,6 +328,7 @@ export class StageExecution {
     this.#update(step.name, { digest: imageDigest(ensured.image, step.image) });
     // A stop that arrived while the container was being created has not seen it yet.
     if (this.#killing()) await container.kill();
+    if (this.#left) return this.#leaveContainer(container, log);
     if (step.detach) {
       this.#detached.set(step.name, container);
       container.exited.then(
@@ -324,7 +338,8 @@ export class StageExecution {
       );
       return;
     }
-    const exit = await container.exited;
+    const exit = await Promise.race([container.exited, this.#leaving.promise]);
+    if (exit === null) return this.#leaveContainer(container, log);
     this.#running.delete(step.name);
     if (this.#killing()) {
       return this.#finishStep(step, { status: 'killed', exitCode: KILLED_EXIT_CODE, error: null });
@@ -402,6 +417,26 @@ export class StageExecution {
     await Promise.all(still.map(([, container]) => container.exited.catch(() => undefined)));
   }
 
+  /** What was read of a container this process leaves running reaches the sink; its log stays open in the store. */
+  async #leaveContainer(container: StartedContainer, log: StepLog): Promise<void> {
+    await container.leave();
+    if (!log.writableEnded) await log.close();
+  }
+
+  /**
+   * Stops following the stage and leaves it to recovery: nothing more is scheduled, reported or killed (the host
+   * checkout, which is no container, is stopped); running containers are let go once what they printed so far is
+   * in the sink.
+   */
+  #leave(): void {
+    if (this.#left) return;
+    this.#left = true;
+    this.#stop ??= { kind: 'left', message: LEFT_MESSAGE };
+    this.#abort.abort();
+    this.#leaving.resolve(null);
+    for (const container of this.#detached.values()) void container.leave();
+  }
+
   #stepLog(step: string): StepLog {
     const { options, logger } = this.#deps;
     return new StepLog({
@@ -432,9 +467,12 @@ export class StageExecution {
     }
   }
 
-  /** True once the stage is being stopped as killed (cancel, timeout, fail-fast), not by a successful exit 78. */
+  /**
+   * True once the stage is being stopped as killed (cancel, timeout, fail-fast), not by a successful exit 78 and
+   * not left to recovery.
+   */
   #killing(): boolean {
-    return this.#stop !== null && this.#stop.kind !== 'exit-78';
+    return this.#stop !== null && this.#stop.kind !== 'exit-78' && !this.#left;
   }
 
   #skip(name: string): void {
@@ -463,6 +501,7 @@ export class StageExecution {
    * answers an environment entry it refuses with the entry, secret value and all).
    */
   #report(unmasked: StepState): void {
+    if (this.#left) return;
     const state =
       unmasked.error === null ? unmasked : { ...unmasked, error: this.#masker.mask(unmasked.error) };
     this.#states.set(state.name, state);
@@ -486,6 +525,16 @@ export class StageExecution {
   async #finish(): Promise<StageResult> {
     for (const [name, state] of this.#states) if (!FINAL.has(state.status)) this.#skip(name);
     await Promise.all(this.#reports.values());
+    if (this.#left) {
+      return {
+        outcome: 'error',
+        error: LEFT_MESSAGE,
+        steps: [...this.#states.values()].map((state) => ({ ...state })),
+        startedAt: this.#startedAt,
+        finishedAt: Date.now(),
+        left: true,
+      };
+    }
     let outcome: StageOutcome;
     let error: string | null = null;
     if (this.#setupError !== null) {

@@ -69,7 +69,17 @@ export async function recoverDockerStage(
   const created = recovery.stage.steps.filter((step) => step.runPolicy !== 'never');
   // Engine messages quote what they were given, secrets included: every error is masked on its way out.
   const masker = createMasker(Object.values(recovery.secrets));
+  // Leaving (this process goes away too): stop following, report nothing more, remove nothing.
+  let left = false;
+  const leaving = Promise.withResolvers<null>();
+  const letGo: (() => void)[] = [];
+  const onLeave = () => {
+    left = true;
+    leaving.resolve(null);
+    for (const release of letGo) release();
+  };
   const report = async (unmasked: StepState) => {
+    if (left) return;
     const state = unmasked.error === null ? unmasked : { ...unmasked, error: masker.mask(unmasked.error) };
     try {
       await recovery.statuses.step({ ...state });
@@ -142,6 +152,7 @@ export async function recoverDockerStage(
     for (const kill of killers) void kill();
   };
   recovery.signal?.addEventListener('abort', onAbort, { once: true });
+  recovery.leave?.addEventListener('abort', onLeave, { once: true });
   try {
     for (const step of created) {
       const id = found.containers.get(step.name);
@@ -156,9 +167,20 @@ export async function recoverDockerStage(
       });
       followers.set(step.name, followStep(step, container, masker));
     }
+    if (recovery.leave?.aborted) onLeave();
     if (recovery.signal?.aborted) onAbort();
     const states = new Map<string, StepState>();
     for (const [name, follower] of followers) states.set(name, await follower);
+    if (left) {
+      return {
+        outcome: 'error',
+        error: 'the sidecar stopped and left the stage running for recovery',
+        steps: created.map((step) => states.get(step.name) ?? ended.get(step.name) ?? blank(step)),
+        startedAt,
+        finishedAt: Date.now(),
+        left: true,
+      };
+    }
     const steps = created.map((step) => states.get(step.name) ?? ended.get(step.name) ?? blank(step));
     for (const state of steps) if (!followers.has(state.name) && !ended.has(state.name)) await report(state);
 
@@ -185,6 +207,7 @@ export async function recoverDockerStage(
     return await finish(failed ? 'failure' : 'success', null, steps);
   } finally {
     recovery.signal?.removeEventListener('abort', onAbort);
+    recovery.leave?.removeEventListener('abort', onLeave);
   }
 
   /** Re-attaches to one step container: its output from now on, then its exit. */
@@ -216,8 +239,19 @@ export async function recoverDockerStage(
             .attach({ stream: true, stdout: true, stderr: true })
             .catch(() => null)) as Duplex | null)
         : null;
-      const waited = container.wait({ condition: 'not-running' });
+      const stopWaiting = new AbortController();
+      const waited = container.wait({ condition: 'not-running', abortSignal: stopWaiting.signal });
       waited.catch(() => {});
+      letGo.push(() => {
+        stopWaiting.abort();
+        stream?.destroy();
+      });
+      if (left) {
+        stopWaiting.abort();
+        stream?.destroy();
+        await log.close();
+        return state;
+      }
       if (stream === null) {
         log.note(
           'drone-gogs: the process running this step stopped; the step ended meanwhile and what it printed since is lost',
@@ -243,7 +277,9 @@ export async function recoverDockerStage(
           });
         });
       }
-      const { StatusCode } = (await waited) as { StatusCode: number };
+      const exit = (await Promise.race([waited, leaving.promise])) as { StatusCode: number } | null;
+      if (exit === null) return state;
+      const { StatusCode } = exit;
       const killed = recovery.signal?.aborted === true;
       state = {
         ...state,

@@ -18,6 +18,12 @@ export interface StartedContainer {
   /** Resolves when the container exited and its output reached the log (or the stream broke). */
   exited: Promise<ContainerExit>;
   kill(): Promise<void>;
+  /**
+   * Stops following without touching the container (this process goes away; recovery re-attaches later): the
+   * attach stream and the wait request are closed; resolves once what was read reached the log's sink. `exited`
+   * then never settles.
+   */
+  leave(): Promise<void>;
 }
 
 /** Only a SIGKILLed container (exit 137) can have been killed for memory; asking costs an API call. */
@@ -39,16 +45,17 @@ export async function startContainer(
   engineLost?: AbortSignal,
 ): Promise<StartedContainer> {
   const container = await docker.createContainer(spec);
-  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as Duplex;
   const streamed = log
-    .follow(stream as Duplex, (error) => {
+    .follow(stream, (error) => {
       logger.warn('runner: log stream of a step broke', { step: stepName, error: String(error) });
     })
     .catch((error: unknown) => {
       logger.warn('runner: step log failed', { step: stepName, error: String(error) });
     });
   // Waiting for the next exit, registered before start, cannot miss a container that exits at once.
-  const waited = container.wait({ condition: 'next-exit' });
+  const waitAbort = new AbortController();
+  const waited = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal });
   waited.catch(() => {});
   await container.start();
   const followed = (async () => {
@@ -59,6 +66,7 @@ export async function startContainer(
   // A dead engine leaves the wait request open for ever (the socket closes without an error); the caller says so.
   const exited = engineLost === undefined ? followed : Promise.race([followed, rejectOnAbort(engineLost)]);
   exited.catch(() => {});
+  let leaving: Promise<void> | null = null;
   return {
     id: container.id,
     exited,
@@ -69,6 +77,14 @@ export async function startContainer(
         // Not running any more, or already removed: nothing left to stop.
         if (!isNotFound(error) && !isConflictOrNotModified(error)) throw error;
       }
+    },
+    leave() {
+      leaving ??= (async () => {
+        waitAbort.abort();
+        stream.destroy();
+        await streamed;
+      })();
+      return leaving;
     },
   };
 }

@@ -5,9 +5,10 @@ import {
   type Logger,
   previousHookSecretPlace,
   type SecretUpgrader,
+  secretPlace,
 } from '../core/index.ts';
 import type { Database } from './open-database.ts';
-import { repos } from './schema.ts';
+import { repos, secrets } from './schema.ts';
 
 const selectEncrypted = (from: Pick<Database, 'select'>) =>
   from
@@ -35,9 +36,13 @@ const stale = (upgrader: SecretUpgrader, row: EncryptedRow) =>
     return stored !== null && !upgrader.isCurrent(stored);
   });
 
+const selectSecrets = (from: Pick<Database, 'select'>) =>
+  from.select({ id: secrets.id, scope: secrets.scope, name: secrets.name, data: secrets.data }).from(secrets);
+
 /**
- * Migrate's data step: re-encrypts every stored secret that is not in the current format (SQL migrations
- * cannot), in one write transaction that rereads the rows, so several processes migrating at once upgrade
+ * Migrate's data step: re-encrypts every stored secret (the repositories' hook secrets, the repository and
+ * organisation secrets of builds) that is not in the current format or key (SQL migrations cannot), in one
+ * write transaction that rereads the rows, so several processes migrating at once upgrade
  * each value once and never overwrite a newer one. Idempotent; when every value is current it only reads.
  * A value that does not decrypt is left as it is, with a warning naming the repository. Returns how many
  * values it upgraded.
@@ -48,7 +53,12 @@ export async function upgradeStoredSecrets(
   logger: Logger,
 ): Promise<number> {
   const rows = await selectEncrypted(db);
-  if (!rows.some((row) => stale(upgrader, row).length > 0)) return 0;
+  const buildSecrets = await selectSecrets(db);
+  if (
+    !rows.some((row) => stale(upgrader, row).length > 0) &&
+    buildSecrets.every((row) => upgrader.isCurrent(row.data))
+  )
+    return 0;
   return db.transaction(async (tx) => {
     let upgraded = 0;
     for (const row of await selectEncrypted(tx)) {
@@ -71,6 +81,23 @@ export async function upgradeStoredSecrets(
         .set({ ...change, version: sql`${repos.version} + 1` })
         .where(eq(repos.id, row.id));
       upgraded += count;
+    }
+    for (const row of await selectSecrets(tx)) {
+      if (upgrader.isCurrent(row.data)) continue;
+      const place = secretPlace(row.scope, row.name);
+      try {
+        const data = upgrader.upgrade(row.data, place);
+        await tx
+          .update(secrets)
+          .set({ data, version: sql`${secrets.version} + 1` })
+          .where(eq(secrets.id, row.id));
+        upgraded++;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        logger.warn(
+          `store: cannot upgrade ${place}: ${error.message}; \`drone-gogs secret update\` with the value replaces it`,
+        );
+      }
     }
     if (upgraded > 0) logger.info(`store: re-encrypted ${upgraded} stored secret(s) in the current format`);
     return upgraded;

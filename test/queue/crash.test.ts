@@ -57,10 +57,18 @@ describe('a serve process killed mid-step', () => {
       return row?.status === 'running' || row?.status === 'pending' ? undefined : String(row?.status);
     });
 
-  /** Runs the held step under a first serve, kills that serve once the step's first line is stored. */
-  async function killMidStep(): Promise<{ instance: string; container: Docker.Container }> {
+  /**
+   * Runs the held step under a first serve, kills that serve once the step's first line is stored (or stops it
+   * with SIGTERM and no time for running stages: it leaves them running).
+   */
+  async function killMidStep(
+    how: 'kill' | 'stop' = 'kill',
+  ): Promise<{ instance: string; container: Docker.Container }> {
     t = await startGogsForServe();
-    const first = await startSidecarProcess({ cwd: t.dir.path, env: t.env });
+    const first = await startSidecarProcess({
+      cwd: t.dir.path,
+      env: { ...t.env, DRONE_GOGS_STOP_DEADLINE_SECONDS: '0' },
+    });
     expect((await t.enable(`${first.url}/hook`)).code).toBe(0);
     await t.push({ '.drone.yml': PIPELINE }, 'ci');
     client = createClient({ url: t.databaseUrl });
@@ -74,7 +82,8 @@ describe('a serve process killed mid-step', () => {
     });
     const container = await heldContainer(docker, [`io.drone-gogs.instance=${instance}`]);
     await poll(logHas('before-the-kill'));
-    await first.kill();
+    if (how === 'kill') await first.kill();
+    else expect(await first.stop()).toBe(0);
     return { instance, container };
   }
 
@@ -112,6 +121,29 @@ describe('a serve process killed mid-step', () => {
       const left = await leftovers(docker, instance);
       return left.containers.length + left.networks.length + left.volumes.length === 0 ? true : undefined;
     });
+  });
+
+  it('leaves its running stage on SIGTERM past the deadline, for the next serve to re-attach to and end', async () => {
+    const { instance, container } = await killMidStep('stop');
+    // Let go, not stopped: the step runs on, its stage still running in the database under the stopped instance.
+    expect((await container.inspect()).State.Running).toBe(true);
+    const row = async () => (await client.execute('select status, claimed_by from stages')).rows[0];
+    expect(await row()).toMatchObject({ status: 'running', claimed_by: instance });
+    const stopped = await client.execute({
+      sql: 'select stopped_at from instances where id = ?',
+      args: [instance],
+    });
+    expect(Number(stopped.rows[0]?.stopped_at)).toBeGreaterThan(0);
+    const held = await client.execute("select status from steps where name = 'held'");
+    expect(held.rows[0]?.status).toBe('running');
+
+    sidecars.push(await startSidecarProcess({ cwd: t.dir.path, env: t.env }));
+    await poll(async () => ((await row())?.claimed_by === instance ? undefined : true));
+    await poll(logHas('following the step again'));
+    await release(container);
+    expect(await ended()).toBe('success');
+    const texts = (await storedLog('held')).map((line) => line.text);
+    expect(texts.indexOf('after-the-kill')).toBeGreaterThan(texts.indexOf('before-the-kill'));
   });
 
   it('has its stage ended with the reason by the next one when nothing of it is left to re-attach to', async () => {

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../sidecar/cli.ts';
-import { hookSecretPlace, previousHookSecretPlace, systemClock } from '../../sidecar/core/index.ts';
+import {
+  hookSecretPlace,
+  orgSecretScope,
+  previousHookSecretPlace,
+  repoSecretScope,
+  secretPlace,
+  systemClock,
+} from '../../sidecar/core/index.ts';
 import { createSecretCipher } from '../../sidecar/secrets/index.ts';
 import { openDatabase, openStores } from '../../sidecar/store/index.ts';
 import type { Database } from '../../sidecar/store/open-database.ts';
@@ -94,6 +101,46 @@ describe('migrate upgrades stored secrets to the current format', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('re-encrypted');
     expect(await readRepos(db.url)).toEqual(after);
+  });
+
+  it("re-encrypts the builds' repository and organisation secrets too, bound to their scope and name", async () => {
+    dir = await makeTempDir();
+    const db = await databaseOfTheOldFormat(dir, []);
+    const stores = await openStores({ url: db.url, migrate: false });
+    const current = cipher.encrypt('kept', secretPlace(repoSecretScope(6), 'kept'));
+    for (const [scope, name, data] of [
+      [repoSecretScope(6), 'Deploy_Key', v1('repo value')],
+      [orgSecretScope('Acme'), 'token', v1('org value')],
+      [repoSecretScope(6), 'kept', current],
+      [repoSecretScope(6), 'foreign', v1('another key', randomBytes(32))],
+    ] as const) {
+      await stores.secrets.add({ scope, name, data, pullRequest: false, createdBy: 'admin' });
+    }
+    await stores.close();
+
+    const migrated = await db.migrate();
+    expect(migrated.code).toBe(0);
+    expect(migrated.stderr).toContain('store: re-encrypted 2 stored secret(s) in the current format');
+    expect(migrated.stderr).toContain(`store: cannot upgrade ${secretPlace(repoSecretScope(6), 'foreign')}`);
+    expect(migrated.stderr).not.toContain('repo value');
+
+    const reopened = await openStores({ url: db.url, migrate: false });
+    const stored = new Map(
+      (await reopened.secrets.list([repoSecretScope(6), orgSecretScope('acme')])).map((row) => [
+        row.name,
+        row,
+      ]),
+    );
+    await reopened.close();
+    const repoSecret = stored.get('Deploy_Key')!;
+    expect(repoSecret.data.startsWith(`v2:${cipher.keyId}:`)).toBe(true);
+    expect(cipher.decrypt(repoSecret.data, secretPlace(repoSecretScope(6), 'deploy_key'))).toBe('repo value');
+    expect(repoSecret.version).toBe(2);
+    expect(cipher.decrypt(stored.get('token')!.data, secretPlace(orgSecretScope('acme'), 'token'))).toBe(
+      'org value',
+    );
+    expect(stored.get('kept')).toMatchObject({ data: current, version: 1 });
+    expect(stored.get('foreign')!.data.startsWith('v1.')).toBe(true);
   });
 
   it('leaves a value it cannot decrypt as it is, says which, and upgrades the rest', async () => {
