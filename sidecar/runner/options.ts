@@ -18,6 +18,11 @@ export interface DockerRunnerOptions {
    * (`drone-gogs exec`), where every present image is theirs and runs offline.
    */
   sharedImageCache: boolean;
+  /**
+   * The clone checks out straight into the workspace volume when the engine's volumes are writable from this
+   * process (volume-on-host.ts); false always checks out on the host and copies it in, as for remote engines.
+   */
+  checkoutIntoVolume: boolean;
 }
 
 export const DEFAULT_RUNNER_OPTIONS: DockerRunnerOptions = {
@@ -28,4 +33,5 @@ export const DEFAULT_RUNNER_OPTIONS: DockerRunnerOptions = {
   logChunkLines: 500,
   logFlushMs: 100,
   sharedImageCache: true,
+  checkoutIntoVolume: true,
 };

@@ -4,9 +4,9 @@
  * beside this one; what is decided here is when a step runs and what its status becomes.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import type {
   Logger,
@@ -26,13 +26,19 @@ import { type EnsuredImage, ensureImage } from './image-pull.ts';
 import { stepLabels } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';
 import type { DockerRunnerOptions } from './options.ts';
-import { createStageResources, type StageResources } from './stage-resources.ts';
+import {
+  combineStageResources,
+  createStageNetwork,
+  createStageVolumes,
+  type StageResources,
+} from './stage-resources.ts';
 import type { StartedContainer } from './step-container.ts';
 import { startContainer } from './step-container.ts';
 import { secretLookup, stepEnvironment } from './step-environment.ts';
 import { StepLog } from './step-log.ts';
 import { untrustedSettings } from './trusted-settings.ts';
 import { pendingState } from './unstarted-result.ts';
+import { volumeDirectoryOnHost } from './volume-on-host.ts';
 import { copyIntoWorkspace } from './workspace-copy.ts';
 
 export interface StageExecutionDeps {
@@ -55,6 +61,13 @@ function seconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+/** The clone step's checkout, begun before its turn: its log, and the directory once the commit is there. */
+interface Checkout {
+  log: StepLog;
+  directory: Promise<string>;
+  inVolume: boolean;
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -75,8 +88,11 @@ export class StageExecution {
   #failedSteps: string[] = [];
   #stop: StopReason | null = null;
   #setupError: string | null = null;
-  /** The clone step's checkout on the host, begun while the stage's network and volume are made. */
-  #checkout: { log: StepLog; directory: Promise<string> } | null = null;
+  /**
+   * The clone step's checkout, begun while the stage's network is made: straight into the workspace volume when
+   * this process can write it (`inVolume`), else into a host directory copied in when the clone step runs.
+   */
+  #checkout: Checkout | null = null;
   #checkoutTaken = false;
   /** Set once the run's `leave` is aborted: from then on nothing is reported and nothing is killed. */
   #left = false;
@@ -130,10 +146,29 @@ export class StageExecution {
       if (engineLost?.aborted) onLost();
       if (this.#stop !== null) return;
       let resources: StageResources;
-      this.#checkout = this.#beginCheckout();
+      const inVolume = this.#checkoutPathInVolume();
+      if (inVolume === null) this.#checkout = this.#beginCheckout(null);
       try {
-        resources = await createStageResources(this.#deps.docker, this.#run.ids, this.#run.stage);
-        const { workspace, stage } = this.#run;
+        const { docker } = this.#deps;
+        const { ids, stage } = this.#run;
+        const network = createStageNetwork(docker, ids);
+        const volumes = createStageVolumes(docker, ids, stage);
+        network.catch(() => {});
+        volumes.catch(() => {});
+        const made =
+          inVolume === null
+            ? null
+            : await volumes.then(
+                (each) => each.workspaceVolume,
+                () => null,
+              );
+        if (inVolume !== null && made !== null) {
+          // Where the volume lives on this host, if this process may write it; not knowing means a copy.
+          const host = await volumeDirectoryOnHost(docker, ids, stage, made).catch(() => null);
+          this.#checkout = this.#beginCheckout(host === null ? null : join(host, inVolume));
+        }
+        resources = await combineStageResources(network, volumes);
+        const { workspace } = this.#run;
         // `exec` copies the directory even with clone disabled; a disabled clone of a git source means no checkout.
         if (workspace.kind === 'directory' && !stage.steps.some((step) => step.role === 'clone')) {
           await this.#copyIntoWorkspace(resources, workspace.path);
@@ -147,8 +182,9 @@ export class StageExecution {
     } finally {
       // A checkout the clone step never took (the stage stopped or could not be prepared) is not kept.
       if (this.#checkout !== null && !this.#checkoutTaken) {
+        const { inVolume } = this.#checkout;
         await this.#checkout.directory.then(
-          (directory) => rm(directory, { recursive: true, force: true }),
+          (directory) => (inVolume ? undefined : rm(directory, { recursive: true, force: true })),
           () => {},
         );
         await this.#checkout.log.close();
@@ -223,20 +259,40 @@ export class StageExecution {
    * step that depends on nothing): the slow part of the clone then overlaps making the network and volume. The
    * step still turns `running` when its turn comes; its log gets git's lines from the start.
    */
-  #beginCheckout(): { log: StepLog; directory: Promise<string> } | null {
+  #beginCheckout(target: string | null): Checkout | null {
     const { workspace, stage } = this.#run;
     const clone = stage.steps.find((step) => step.role === 'clone');
     if (workspace.kind !== 'git' || clone === undefined) return null;
     if (clone.dependsOn.length > 0 || (clone.runPolicy !== 'always' && clone.runPolicy !== 'on-success'))
       return null;
     const log = this.#stepLog(clone.name);
-    const directory = this.#checkoutOnHost(workspace, log);
+    const directory = this.#checkoutOnHost(workspace, log, target);
     directory.catch(() => {});
-    return { log, directory };
+    return { log, directory, inVolume: target !== null };
   }
 
-  async #checkoutOnHost(source: Extract<WorkspaceSource, { kind: 'git' }>, log: StepLog): Promise<string> {
-    const directory = await mkdtemp(join(tmpdir(), 'drone-gogs-clone-'));
+  /**
+   * The workspace's path inside its volume (the checkout goes there when the volume is writable from here);
+   * null when the checkout is copied in: by setting, for a non-git workspace, or a path that is not plainly
+   * inside the volume (Windows paths, `..`).
+   */
+  #checkoutPathInVolume(): string | null {
+    const { workspace, stage } = this.#run;
+    if (workspace.kind !== 'git' || !this.#deps.options.checkoutIntoVolume) return null;
+    const { base, full } = stage.workspace;
+    if (!posix.isAbsolute(base)) return null;
+    const relative = posix.relative(base, full);
+    return relative === '..' || relative.startsWith('../') || posix.isAbsolute(relative) ? null : relative;
+  }
+
+  /** Checks the commit out into `target` (inside the workspace volume) or, when null, a new host directory. */
+  async #checkoutOnHost(
+    source: Extract<WorkspaceSource, { kind: 'git' }>,
+    log: StepLog,
+    target: string | null = null,
+  ): Promise<string> {
+    const directory = target ?? (await mkdtemp(join(tmpdir(), 'drone-gogs-clone-')));
+    if (target !== null) await mkdir(target, { recursive: true });
     try {
       const { depth, retries, skipVerify } = this.#run.stage.clone;
       await checkoutCommit({
@@ -255,7 +311,8 @@ export class StageExecution {
       });
       return directory;
     } catch (error) {
-      await rm(directory, { recursive: true, force: true });
+      // What is in the volume goes with it.
+      if (target === null) await rm(directory, { recursive: true, force: true });
       throw error;
     }
   }
@@ -266,6 +323,7 @@ export class StageExecution {
     log: StepLog,
   ): Promise<void> {
     const directory = await (this.#checkout?.directory ?? this.#checkoutOnHost(source, log));
+    if (this.#checkout?.inVolume) return;
     try {
       await this.#copyIntoWorkspace(resources, directory);
     } finally {

@@ -39,7 +39,7 @@ function timeOf(value: string | undefined): number | null {
   return Number.isNaN(time) || time <= 0 ? null : time;
 }
 
-/** The ids of the stage's step containers by step name; whether any resource of the stage is left at all. */
+/** The ids of the stage's started step containers by step name; whether any resource of the stage is left at all. */
 async function findStage(
   docker: Docker,
   recovery: StageRecovery,
@@ -53,7 +53,8 @@ async function findStage(
   const byStep = new Map<string, string>();
   for (const info of containers) {
     const step = info.Labels?.[STEP_LABEL];
-    if (step !== undefined) byStep.set(step, info.Id);
+    // A container never started (the process died between create and start; the workspace helper) never ran.
+    if (step !== undefined && info.State !== 'created') byStep.set(step, info.Id);
   }
   const anything = containers.length + networks.length + (volumes.Volumes ?? []).length > 0;
   return { containers: byStep, anything };

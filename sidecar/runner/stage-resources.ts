@@ -20,29 +20,62 @@ function resourceName(): string {
   return `drone-gogs-${randomBytes(6).toString('hex')}`;
 }
 
+export type StageVolumes = Pick<StageResources, 'workspaceVolume' | 'tempVolumes'>;
+
+export async function createStageNetwork(
+  docker: Docker,
+  ids: StageRunIds,
+): Promise<Pick<StageResources, 'networkId' | 'networkName'>> {
+  const networkName = resourceName();
+  const network = await docker.createNetwork({
+    Name: networkName,
+    Driver: 'bridge',
+    Labels: stageLabels(ids),
+    CheckDuplicate: true,
+  });
+  return { networkId: network.id, networkName };
+}
+
+export async function createStageVolumes(
+  docker: Docker,
+  ids: StageRunIds,
+  stage: PlanStage,
+): Promise<StageVolumes> {
+  const workspaceVolume = resourceName();
+  const tempVolumes = new Map<string, string>();
+  for (const volume of stage.volumes) {
+    if (volume.kind !== 'temp' || volume.medium === 'memory') continue;
+    tempVolumes.set(volume.name, resourceName());
+  }
+  const labels = stageLabels(ids);
+  await Promise.all(
+    [workspaceVolume, ...tempVolumes.values()].map((name) =>
+      docker.createVolume({ Name: name, Labels: labels }),
+    ),
+  );
+  return { workspaceVolume, tempVolumes };
+}
+
+/**
+ * The network and volumes side by side. Both are waited for even when one fails, so that whatever was made
+ * exists before the caller removes what the stage's labels find.
+ */
 export async function createStageResources(
   docker: Docker,
   ids: StageRunIds,
   stage: PlanStage,
 ): Promise<StageResources> {
-  const labels = stageLabels(ids);
-  const networkName = resourceName();
-  const network = await docker.createNetwork({
-    Name: networkName,
-    Driver: 'bridge',
-    Labels: labels,
-    CheckDuplicate: true,
-  });
-  const workspaceVolume = resourceName();
-  await docker.createVolume({ Name: workspaceVolume, Labels: labels });
-  const tempVolumes = new Map<string, string>();
-  for (const volume of stage.volumes) {
-    if (volume.kind !== 'temp' || volume.medium === 'memory') continue;
-    const name = resourceName();
-    await docker.createVolume({ Name: name, Labels: labels });
-    tempVolumes.set(volume.name, name);
-  }
-  return { networkId: network.id, networkName, workspaceVolume, tempVolumes };
+  return combineStageResources(createStageNetwork(docker, ids), createStageVolumes(docker, ids, stage));
+}
+
+export async function combineStageResources(
+  network: Promise<Pick<StageResources, 'networkId' | 'networkName'>>,
+  volumes: Promise<StageVolumes>,
+): Promise<StageResources> {
+  const [made, kept] = await Promise.allSettled([network, volumes]);
+  if (made.status === 'rejected') throw made.reason;
+  if (kept.status === 'rejected') throw kept.reason;
+  return { ...made.value, ...kept.value };
 }
 
 /** Kills and removes matching containers, then networks, then volumes. Idempotent; returns how many it removed. */

@@ -57,6 +57,47 @@ async function ensureHelperImage(docker: Docker): Promise<void> {
   }
 }
 
+/** Imported once per engine and process; a failed or vanished import is tried again on the next copy. */
+const helperImages = new WeakMap<Docker, Promise<void>>();
+
+function helperImageOn(docker: Docker): Promise<void> {
+  let ensured = helperImages.get(docker);
+  if (ensured === undefined) {
+    ensured = ensureHelperImage(docker);
+    helperImages.set(docker, ensured);
+    ensured.catch(() => helperImages.delete(docker));
+  }
+  return ensured;
+}
+
+/**
+ * A never-started container that mounts the workspace volume at the workspace base, for the archive API; its step
+ * label says what it is for (`workspace`: the copy).
+ */
+export async function createWorkspaceHelper(
+  docker: Docker,
+  ids: StageRunIds,
+  stage: PlanStage,
+  workspaceVolume: string,
+  purpose = 'workspace',
+): Promise<Docker.Container> {
+  const spec: Docker.ContainerCreateOptions = {
+    Image: HELPER_IMAGE,
+    Cmd: ['/nothing-runs-here'],
+    Labels: stepLabels(ids, purpose),
+    NetworkDisabled: true,
+    HostConfig: { Mounts: [{ Type: 'volume', Source: workspaceVolume, Target: stage.workspace.base }] },
+  };
+  await helperImageOn(docker);
+  return docker.createContainer(spec).catch(async (error: unknown): Promise<Docker.Container> => {
+    // Removed behind this process's back since it was imported: import it again, once.
+    if (!isNotFound(error)) throw error;
+    helperImages.delete(docker);
+    await helperImageOn(docker);
+    return docker.createContainer(spec);
+  });
+}
+
 /** Copies `directory` into the workspace so that it appears at the stage's working directory. */
 export async function copyIntoWorkspace(
   docker: Docker,
@@ -65,15 +106,8 @@ export async function copyIntoWorkspace(
   workspaceVolume: string,
   directory: string,
 ): Promise<void> {
-  await ensureHelperImage(docker);
   const { base, full } = stage.workspace;
-  const helper = await docker.createContainer({
-    Image: HELPER_IMAGE,
-    Cmd: ['/nothing-runs-here'],
-    Labels: stepLabels(ids, 'workspace'),
-    NetworkDisabled: true,
-    HostConfig: { Mounts: [{ Type: 'volume', Source: workspaceVolume, Target: base }] },
-  });
+  const helper = await createWorkspaceHelper(docker, ids, stage, workspaceVolume);
   try {
     const { stream, done } = tarStream(directory, posix.relative(base, full));
     await Promise.all([helper.putArchive(stream, { path: base }), done]);

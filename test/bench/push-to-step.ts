@@ -6,6 +6,11 @@
  * in Docker's event stream (the step's row says `running` earlier, while its image is checked and its container
  * made). Where the time goes comes from the timestamps the sidecar stored for each stage of the way.
  * Runs the sidecar in process beside the Gogs test double (Gogs cannot run here) on the local dockerd.
+ *
+ * The clock starts when the push is on the server: when Gogs (the double) sends the push's webhook, as the floor
+ * starts with the commit already there. The double's own work before that (writing the files, `git commit`, the
+ * ref update and the payload, done with git's command line) is the pusher's, not the sidecar's; the figure from
+ * the double's push call is printed beside it.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -113,14 +118,15 @@ try {
   };
 
   const sidecar: number[] = [];
-  const fromWebhook: number[] = [];
+  const fromPushCall: number[] = [];
   const floor: number[] = [];
   const parts: Record<string, number[]> = {
-    'push to delivery stored': [],
+    "the double's commit and push": [],
+    'webhook sent to delivery stored': [],
     'stored to build created': [],
     'created to stage claimed': [],
     'claimed to clone started': [],
-    'clone (host git, copy into the volume)': [],
+    'clone (checkout; its copy when on the host)': [],
     'clone done to first step started': [],
     'first step started to its container started': [],
   };
@@ -136,13 +142,15 @@ try {
     const step = stage?.steps.find((each) => each.name === 'first');
     if (!stage || !clone || !step) throw new Error('missing rows');
     const running = await containerStarted(number);
-    sidecar.push(running - pushedAt);
-    fromWebhook.push(running - delivery.receivedAt);
-    parts['push to delivery stored']?.push(delivery.receivedAt - pushedAt);
+    const sentAt = Date.parse(push.deliveries[0]?.startedAt ?? '');
+    sidecar.push(running - sentAt);
+    fromPushCall.push(running - pushedAt);
+    parts["the double's commit and push"]?.push(sentAt - pushedAt);
+    parts['webhook sent to delivery stored']?.push(delivery.receivedAt - sentAt);
     parts['stored to build created']?.push(build.createdAt - delivery.receivedAt);
     parts['created to stage claimed']?.push(stage.startedAt - build.createdAt);
     parts['claimed to clone started']?.push(clone.startedAt - stage.startedAt);
-    parts['clone (host git, copy into the volume)']?.push(clone.finishedAt - clone.startedAt);
+    parts['clone (checkout; its copy when on the host)']?.push(clone.finishedAt - clone.startedAt);
     parts['clone done to first step started']?.push(step.startedAt - clone.finishedAt);
     parts['first step started to its container started']?.push(running - step.startedAt);
     await finished(number);
@@ -159,17 +167,17 @@ try {
     `floor (git clone --depth=1 + create+start on a network): p50 ${floor50.toFixed(0)} ms, p95 ${floor95.toFixed(0)} ms`,
   );
   console.log(
-    `push to first step running:                           p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
+    `push (its webhook sent) to first step running:        p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`,
   );
   console.log(
     `over the floor: p50 +${(p50 - floor50).toFixed(0)} ms, p95 +${(p95 - floor95).toFixed(0)} ms (goal <= +${GOAL_MS} ms) ${
       p50 - floor50 <= GOAL_MS && p95 - floor95 <= GOAL_MS ? 'ok' : 'OVER'
     }; ratio p50 ${(p50 / floor50).toFixed(2)}x`,
   );
-  const hook50 = percentile(fromWebhook, 0.5);
-  const hook95 = percentile(fromWebhook, 0.95);
+  const call50 = percentile(fromPushCall, 0.5);
+  const call95 = percentile(fromPushCall, 0.95);
   console.log(
-    `from the webhook stored (without the double's own git push): p50 ${hook50.toFixed(0)} ms (+${(hook50 - floor50).toFixed(0)}), p95 ${hook95.toFixed(0)} ms (+${(hook95 - floor95).toFixed(0)})`,
+    `from the double's push call (its own commit and push included): p50 ${call50.toFixed(0)} ms (+${(call50 - floor50).toFixed(0)}), p95 ${call95.toFixed(0)} ms (+${(call95 - floor95).toFixed(0)})`,
   );
   console.log('where the time goes (p50 / p95, ms):');
   for (const [name, samples] of Object.entries(parts))

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StageRecovery, StageRunIds } from '../../sidecar/core/index.ts';
 import { createDockerRunner, reapDeadInstances } from '../../sidecar/runner/index.ts';
+import { stepLabels } from '../../sidecar/runner/labels.ts';
 import { createStoredLogSink } from '../../sidecar/store/index.ts';
 import { createTestDocker, leftovers, removeInstanceResources, testInstanceId } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
@@ -159,6 +160,26 @@ describe('docker runner: recovery after the process running a stage died', () =>
     const again = await runner.recoverStage(await recovery(killed, 'follow'));
     expect(again.outcome).toBe('error');
     expect(again.error).toMatch(/nothing of the stage is left/);
+  }, 60_000);
+
+  it('takes no container that never started for a step that ran (the process died between create and start)', async () => {
+    const instance = testInstanceId('unstarted');
+    instances.push(instance);
+    const ids: StageRunIds = { instance, repo: 'octo/hello', build: instance, stage: '1' };
+    const steps = await storeStepsOf(stores, stageFrom(yaml));
+    for (const mode of ['follow', 'abandon'] as const) {
+      await docker.createContainer({ Image: IMAGE, Cmd: ['true'], Labels: stepLabels(ids, 'first') });
+      const statuses = new MemoryStatuses();
+      const result = await runner.recoverStage(await recovery({ ids, steps }, mode, statuses));
+      expect(result.outcome).toBe('error');
+      expect(result.steps.find((step) => step.name === 'first')).toMatchObject({
+        status: 'skipped',
+        exitCode: null,
+      });
+      expect(result.error).not.toMatch(/nothing of the stage is left/);
+      expect(statuses.of('first')).not.toContain('success');
+      expect(await leftovers(docker, ids.instance)).toEqual(nothing);
+    }
   }, 60_000);
 
   it('reaps at start what dead instances left, and leaves live instances alone', async () => {
