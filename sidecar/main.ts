@@ -1,10 +1,13 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { auditKeyOf, createAuditLog, createAuditService } from './audit/index.ts';
 import { createBuildService } from './builds/index.ts';
 import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
 import {
   AppError,
+  type AuditLog,
+  type AuditService,
   type BuildService,
   type Clock,
   type Counters,
@@ -105,6 +108,10 @@ export interface Services {
   builds: BuildService;
   /** Repository and organisation secrets: names and rules out, values only in. */
   secrets: SecretService;
+  /** The tamper-evident record of security-relevant actions. */
+  audit: AuditLog;
+  /** Reading the audit log back and checking its chain (with the current secret key's audit key). */
+  auditTrail: AuditService;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
   reconciler(): Reconciler;
   /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
@@ -163,6 +170,8 @@ export async function openServices(
     ...(storeThread ? { thread: storeThread } : {}),
   });
   const counters = createCounters();
+  const auditKey = auditKeyOf(secretKey.key);
+  const audit = createAuditLog({ store: stores.audit, key: auditKey, keyId: cipher.keyId, clock, logger });
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
   const intake = storeThread
     ? createThreadedIntake(storeThread)
@@ -226,8 +235,15 @@ export async function openServices(
     registrar,
     defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
     logger,
+    audit,
   });
-  const secrets = createSecretService({ secrets: stores.secrets, repos: stores.repos, cipher, logger });
+  const secrets = createSecretService({
+    secrets: stores.secrets,
+    repos: stores.repos,
+    cipher,
+    logger,
+    audit,
+  });
   const git = createGitRemote({ cacheDir: join(config.dataDir, 'git-cache') });
   const publicUrl = new URL(config.publicUrl);
   const system: SystemFacts = {
@@ -250,6 +266,7 @@ export async function openServices(
       system,
       clock,
       logger,
+      audit,
       changed: () => {
         for (const listener of buildListeners) listener();
       },
@@ -292,6 +309,8 @@ export async function openServices(
     repos,
     builds,
     secrets,
+    audit,
+    auditTrail: createAuditService({ store: stores.audit, keys: new Map([[cipher.keyId, auditKey]]) }),
     reconciler,
     deliveryProcessor,
     planner,

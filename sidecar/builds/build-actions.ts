@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AppError,
+  type AuditLog,
   type BuildContext,
   type BuildService,
   type BuildStore,
@@ -36,6 +37,8 @@ export interface BuildActionDeps {
   system: SystemFacts;
   clock: Clock;
   logger: Logger;
+  /** Approvals, declines, restarts and cancels are recorded here. */
+  audit: AuditLog;
   /** Called after every change a stage worker of this process acts on (stages to claim or to stop). */
   changed?: () => void;
 }
@@ -85,6 +88,13 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
         moved,
         ...by(actor),
       });
+      await deps.audit.record({
+        actor,
+        action: verb === 'approve' ? 'build.approve' : 'build.decline',
+        target: `${repo.fullName}#${number}`,
+        decision: 'allow',
+        detail: { stages: chosen.map((each) => each.number).join(','), moved },
+      });
       return detail(repo, build.id);
     };
 
@@ -120,6 +130,14 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
         created,
         ...by(actor),
       });
+      if (created)
+        await deps.audit.record({
+          actor,
+          action: 'build.restart',
+          target: `${repo.fullName}#${number}`,
+          decision: 'allow',
+          detail: { as: build.number },
+        });
       return detail(repo, build.id);
     },
 
@@ -139,6 +157,13 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
         build: number,
         running: result.running.length,
         ...by(actor),
+      });
+      await deps.audit.record({
+        actor,
+        action: 'build.cancel',
+        target: `${repo.fullName}#${number}`,
+        decision: 'allow',
+        detail: { running: result.running.length },
       });
       return detail(repo, found.build.id);
     },

@@ -18,4 +18,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   build: async () => (await import('./build.ts')).buildCommand,
   log: async () => (await import('./log.ts')).logCommand,
   secret: async () => (await import('./secret.ts')).secretCommand,
+  audit: async () => (await import('./audit.ts')).auditCommand,
 };

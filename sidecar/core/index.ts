@@ -1,3 +1,4 @@
+export * from './audit.ts';
 export * from './build-service.ts';
 export * from './builds.ts';
 export * from './engine-fit.ts';

@@ -14,3 +14,11 @@ export function describePrincipal(principal: Principal): string {
       return 'the local administrator';
   }
 }
+
+/** How a principal is recorded in rows (a creator, the audit log's actor): a stable word, not a sentence. */
+export function principalName(principal: Principal): string {
+  switch (principal.kind) {
+    case 'local-admin':
+      return 'local-admin';
+  }
+}

@@ -1,3 +1,4 @@
+import type { AuditStore } from './audit.ts';
 import type { BuildStore, ChangeFeed } from './builds.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
@@ -327,6 +328,7 @@ export interface Stores {
   instances: InstanceStore;
   retention: RetentionStore;
   secrets: SecretStore;
+  audit: AuditStore;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,8 @@
 import {
   AppError,
+  type AuditAction,
+  type AuditDetail,
+  type AuditLog,
   type DeliveryStore,
   describePrincipal,
   type Logger,
@@ -23,12 +26,16 @@ export interface RepoServiceDeps {
   /** The stage timeout of repositories without their own. */
   defaultTimeoutMinutes: number;
   logger: Logger;
+  /** Enabling, disabling, repairs, rotations and settings changes are recorded here. */
+  audit: AuditLog;
 }
 
 /** Repositories for the CLI and, later, the API: the actor is named in the log of every change. */
 export function createRepoService(deps: RepoServiceDeps): RepoService {
-  const { repos, logger } = deps;
+  const { repos, logger, audit } = deps;
   const by = (actor: Principal) => ({ by: describePrincipal(actor) });
+  const allowed = (actor: Principal, action: AuditAction, target: string, detail: AuditDetail = {}) =>
+    audit.record({ actor, action, target, decision: 'allow', detail });
 
   return {
     async list() {
@@ -38,6 +45,10 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     async enable(actor, fullName, options = {}) {
       const result = await deps.registrar().enable(fullName, options);
       logger.info('repos: enabled', { repo: result.repo.fullName, ...by(actor) });
+      await allowed(actor, 'repo.enable', result.repo.fullName, {
+        hook: result.hook.id,
+        replaced_hooks: result.replacedHookIds.join(','),
+      });
       return {
         repo: repoView(result.repo),
         hookId: result.hook.id,
@@ -50,20 +61,28 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     async disable(actor, fullName) {
       const result = await deps.registrar().disable(fullName);
       logger.info('repos: disabled', { repo: result.repo.fullName, ...by(actor) });
+      await allowed(actor, 'repo.disable', result.repo.fullName, {
+        removed_hooks: result.removedHookIds.join(','),
+      });
       return { repo: repoView(result.repo), removedHookIds: result.removedHookIds };
     },
 
     async repair(actor, fullName) {
       const results = await deps.registrar().repair(fullName);
       for (const { repo, actions } of results)
-        if (actions.length > 0) logger.info('repos: repaired', { repo: repo.fullName, ...by(actor) });
+        if (actions.length > 0) {
+          logger.info('repos: repaired', { repo: repo.fullName, ...by(actor) });
+          await allowed(actor, 'repo.repair', repo.fullName, { actions: actions.length });
+        }
       return results.map(({ repo, actions }) => ({ repo: repoView(repo), actions }));
     },
 
     async rotateHookSecrets(actor, fullName) {
       const rotated = await deps.registrar().rotate(fullName);
-      for (const { repo } of rotated)
+      for (const { repo, hook } of rotated) {
         logger.info('repos: webhook secret rotated', { repo: repo.fullName, ...by(actor) });
+        await allowed(actor, 'hook.rotate', repo.fullName, { hook: hook.id });
+      }
       return rotated.map(({ repo, hook }) => ({ repo: repoView(repo), hookId: hook.id }));
     },
 
@@ -79,6 +98,10 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
         ...by(actor),
         ...fields,
         ...(approvalAllowList === undefined ? {} : { approvalAllowList: approvalAllowList.join(',') }),
+      });
+      await allowed(actor, 'repo.settings', updated.fullName, {
+        ...auditFields(fields),
+        ...(approvalAllowList === undefined ? {} : { approval_allow_list: approvalAllowList.join(',') }),
       });
       return {
         repo: repoView(updated),
@@ -125,4 +148,18 @@ function storedChange(repo: Repo, change: RepoSettingsChange): RepoChange {
       `the approval allow-list of ${repo.fullName} would hold ${approvalAllowList.length} users; at most ${MAX_ALLOW_LIST} (remove some with --no-approve-user)`,
     );
   return { ...direct, approvalAllowList };
+}
+
+/** The changed settings as audit facts: scalars as they are, anything else as JSON. */
+function auditFields(fields: Record<string, unknown>): AuditDetail {
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [
+        name,
+        value === null || ['string', 'number', 'boolean'].includes(typeof value)
+          ? (value as string | number | boolean | null)
+          : JSON.stringify(value),
+      ]),
+  );
 }

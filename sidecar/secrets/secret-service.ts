@@ -1,9 +1,11 @@
 import {
   AppError,
+  type AuditLog,
   describePrincipal,
   type Logger,
   orgSecretScope,
   type Principal,
+  principalName,
   type RepoStore,
   repoSecretScope,
   type SecretOwner,
@@ -18,6 +20,8 @@ import { orgNameProblem, repoNameProblem, secretNameProblem, secretValueProblem 
 
 export interface SecretServiceDeps {
   secrets: SecretStore;
+  /** Every change is recorded, by name and rule; never the value. */
+  audit: AuditLog;
   repos: RepoStore;
   cipher: SecretCipher;
   logger: Logger;
@@ -35,14 +39,6 @@ interface ResolvedOwner {
   logFields: { repo: string } | { org: string };
 }
 
-/** How a principal is recorded as the creator of a row: a stable word, not a sentence. */
-function principalName(actor: Principal): string {
-  switch (actor.kind) {
-    case 'local-admin':
-      return 'local-admin';
-  }
-}
-
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
@@ -50,7 +46,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
  * store keeps ciphertexts only; every change is logged with the actor and the name, never the value.
  */
 export function createSecretService(deps: SecretServiceDeps): SecretService {
-  const { secrets, repos, cipher, logger } = deps;
+  const { secrets, repos, cipher, logger, audit } = deps;
 
   const resolve = async (owner: SecretOwner): Promise<ResolvedOwner> => {
     if ('org' in owner) {
@@ -144,6 +140,13 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         pullRequest: row.pullRequest,
         ...by(actor),
       });
+      await audit.record({
+        actor,
+        action: 'secret.add',
+        target: resolved.label,
+        decision: 'allow',
+        detail: { secret: row.name, pull_request: row.pullRequest },
+      });
       const warnings: string[] = [];
       if ('org' in owner) {
         const known = await repos.list();
@@ -183,6 +186,17 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         pullRequest: updated.pullRequest,
         ...by(actor),
       });
+      await audit.record({
+        actor,
+        action: 'secret.update',
+        target: resolved.label,
+        decision: 'allow',
+        detail: {
+          secret: updated.name,
+          value: change.value === undefined ? 'kept' : 'replaced',
+          pull_request: updated.pullRequest,
+        },
+      });
       return view(resolved, updated);
     },
 
@@ -191,6 +205,13 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
       const row = await existing(resolved, name);
       await secrets.remove(row.id);
       logger.info('secrets: removed', { ...resolved.logFields, secret: row.name, ...by(actor) });
+      await audit.record({
+        actor,
+        action: 'secret.remove',
+        target: resolved.label,
+        decision: 'allow',
+        detail: { secret: row.name },
+      });
       return view(resolved, row);
     },
   };

@@ -1,4 +1,5 @@
 import type { Logger, SecretUpgrader, Stores, StoreThread } from '../core/index.ts';
+import { createAuditStore } from './audit-store.ts';
 import { createBranchHeadStore } from './branch-head-store.ts';
 import { createBuildStore } from './build-store.ts';
 import { createChangeFeed } from './change-feed.ts';
@@ -79,6 +80,7 @@ export async function openStores(
     instances: createInstanceStore(database.db),
     retention: createRetentionStore(database.db),
     secrets: createSecretStore(database.db),
+    audit: createAuditStore(database.db),
     writer,
     async close() {
       await deliveries.close();

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type {
   ApprovalRule,
+  AuditDecision,
   BranchHead,
   BuildEvent,
   BuildStatus,
@@ -311,4 +312,22 @@ export const secrets = sqliteTable(
     version: integer().notNull().default(1),
   },
   (table) => [uniqueIndex('secrets_scope_name_unique').on(table.scope, sql`lower(${table.name})`)],
+);
+
+/** The audit log's hash chain (core/audit.ts): appended to, never updated; `seq` is assigned by the appender. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer().primaryKey(),
+    at: integer().notNull(),
+    actor: text().notNull(),
+    action: text().notNull(),
+    target: text().notNull(),
+    decision: text().$type<AuditDecision>().notNull(),
+    detail: text().notNull().default('{}'),
+    keyId: text().notNull(),
+    prevHash: text().notNull(),
+    hash: text().notNull(),
+  },
+  (table) => [index('audit_events_at_idx').on(table.at)],
 );

@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { createPlanner, type Planner } from '../../sidecar/trigger/index.ts';
 import { testBuild, testOrigin, testStage, testStep } from '../support/builds.ts';
-import { openTestStores, repoFacts } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog } from '../support/stores.ts';
 
 const PIPELINE = `kind: pipeline
 type: docker
@@ -74,6 +74,7 @@ describe('build actions', () => {
         system: { proto: 'http', host: 'ci.example.com', version: 'test' },
         clock: systemClock,
         logger: createLogger({ format: 'text', level: 'info', write: (line) => logLines.push(line) }),
+        audit: testAuditLog(t),
         changed: () => {
           changed++;
         },

@@ -4,7 +4,9 @@
  * which decrypted values a build of each kind gets.
  */
 import { randomBytes } from 'node:crypto';
+import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../sidecar/audit/index.ts';
 import {
   type AppError,
   type BuildSecrets,
@@ -15,7 +17,7 @@ import {
 } from '../../sidecar/core/index.ts';
 import { createBuildSecrets, createSecretCipher, createSecretService } from '../../sidecar/secrets/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
-import { openTestStores, repoFacts } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog } from '../support/stores.ts';
 
 const REPO = { repo: 'alice/app' };
 const ORG = { org: 'Alice' };
@@ -35,6 +37,7 @@ describe('the secret service', () => {
   let service: SecretService;
   let buildSecrets: BuildSecrets;
   let logLines: string[];
+  let audit: ReturnType<typeof testAuditLog>;
   const repo = { gogsId: 7, owner: 'alice', fullName: 'alice/app' };
 
   beforeEach(async () => {
@@ -44,7 +47,8 @@ describe('the secret service', () => {
     const cipher = createSecretCipher(randomBytes(32));
     logLines = [];
     const logger = createLogger({ format: 'text', level: 'debug', write: (line) => logLines.push(line) });
-    service = createSecretService({ secrets: stores.secrets, repos: stores.repos, cipher, logger });
+    audit = testAuditLog(stores);
+    service = createSecretService({ secrets: stores.secrets, repos: stores.repos, cipher, logger, audit });
     buildSecrets = createBuildSecrets({ secrets: stores.secrets, cipher, logger });
   });
   afterEach(() => stores.dispose());
@@ -94,6 +98,25 @@ describe('the secret service', () => {
     for (const line of logLines.filter((each) => each.includes('secrets: ')))
       expect(line).toContain('the local administrator');
     expect(logLines.join('\n')).toMatch(/secrets: updated.*secret=DEPLOY_TOKEN.*value=replaced/);
+
+    // The audit chain, read from the database file: each change by name and rule, sealed, and no value in it.
+    const file = createClient({ url: stores.url });
+    const rows = (await file.execute('select * from audit_events order by seq')).rows;
+    file.close();
+    expect(rows.map((row) => [row.actor, row.action, row.target])).toEqual([
+      ['local-admin', 'secret.add', 'alice/app'],
+      ['local-admin', 'secret.update', 'alice/app'],
+      ['local-admin', 'secret.update', 'alice/app'],
+      ['local-admin', 'secret.add', 'organisation alice'],
+      ['local-admin', 'secret.remove', 'organisation alice'],
+    ]);
+    expect(JSON.parse(String(rows[1]?.detail))).toEqual({
+      pull_request: false,
+      secret: 'DEPLOY_TOKEN',
+      value: 'replaced',
+    });
+    expect(JSON.stringify(rows)).not.toContain(VALUE);
+    expect(verifyAuditChain(await stores.audit.read(), audit.keys)).toMatchObject({ ok: true, rows: 5 });
   });
 
   it('refuses bad names and values with what is wrong, and stores nothing', async () => {

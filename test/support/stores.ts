@@ -1,7 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { NewDelivery, RepoFacts, Stores } from '../../sidecar/core/index.ts';
+import { auditKeyOf, createAuditLog } from '../../sidecar/audit/index.ts';
+import {
+  type AuditLog,
+  type NewDelivery,
+  type RepoFacts,
+  type Stores,
+  systemClock,
+} from '../../sidecar/core/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
+import { silentLogger } from '../../sidecar/telemetry/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 /** A fresh libSQL file with the real migrations from drizzle/ applied; `dispose` closes and deletes it. */
@@ -51,4 +60,19 @@ export function testDelivery(deliveryId: string, repoId: number, after = ''): Ne
     statusReason: null,
     receivedAt: 1,
   };
+}
+
+/** The audit log on the test stores, sealed with `key` (default a new one); `keys` verifies what it wrote. */
+export function testAuditLog(
+  stores: Pick<Stores, 'audit'>,
+  key: Buffer = auditKeyOf(randomBytes(32)),
+): AuditLog & { key: Buffer; keys: ReadonlyMap<string, Buffer> } {
+  const log = createAuditLog({
+    store: stores.audit,
+    key,
+    keyId: 'test',
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  return { ...log, key, keys: new Map([['test', key]]) };
 }
