@@ -25,6 +25,13 @@ module.exports = {
       to: { path: '^sidecar/', pathNot: '^sidecar/core/' },
     },
     {
+      name: 'policy-is-pure',
+      comment: 'policy/ is the pure decision: it sees core/ types and nothing else (no I/O, no packages).',
+      severity: 'error',
+      from: { path: '^sidecar/policy/' },
+      to: { pathNot: '^sidecar/(policy|core)/' },
+    },
+    {
       name: 'entry-points-are-not-imported',
       comment:
         'Only cli.ts and its commands reach the composition root; nothing imports cli.ts or http/ internals.',

@@ -27,6 +27,7 @@ import {
 import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
+import { createAuthorizer, NO_ACCESS } from './identity/index.ts';
 import {
   cancelSuperseded,
   stagesRunningInDatabase,
@@ -172,6 +173,8 @@ export async function openServices(
   const counters = createCounters();
   const auditKey = auditKeyOf(secretKey.key);
   const audit = createAuditLog({ store: stores.audit, key: auditKey, keyId: cipher.keyId, clock, logger });
+  // Rights come from Gogs once identity links people to it; until then only the box's admin has any.
+  const authorizer = createAuthorizer({ access: NO_ACCESS, audit, clock });
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
   const intake = storeThread
     ? createThreadedIntake(storeThread)
@@ -236,6 +239,7 @@ export async function openServices(
     defaultTimeoutMinutes: config.runner.stageTimeoutMs / 60_000,
     logger,
     audit,
+    authorizer,
   });
   const secrets = createSecretService({
     secrets: stores.secrets,
@@ -243,6 +247,7 @@ export async function openServices(
     cipher,
     logger,
     audit,
+    authorizer,
   });
   const git = createGitRemote({ cacheDir: join(config.dataDir, 'git-cache') });
   const publicUrl = new URL(config.publicUrl);
@@ -260,6 +265,7 @@ export async function openServices(
     builds: stores.builds,
     repos: stores.repos,
     logs: stores.logs,
+    authorizer,
     actions: {
       queue: stores.stageQueue,
       plan: (file, context, options) => planner.plan(file, context, options),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   type AuditLog,
+  type Authorizer,
   type BuildContext,
   type BuildService,
   type BuildStore,
@@ -15,6 +16,7 @@ import {
   describePrincipal,
   FINAL_STATUSES,
   type Logger,
+  type PolicyAction,
   type Principal,
   type Repo,
   type RepoStore,
@@ -23,7 +25,7 @@ import {
 import type { PipelinePlan, PlanOptions } from '../pipeline/index.ts';
 import { settleBuild } from '../queue/index.ts';
 import type { PipelineSource, SystemFacts } from '../trigger/index.ts';
-import { buildNamed } from './build-lookup.ts';
+import { buildNamed, policyRepoOf } from './build-lookup.ts';
 import { droneBuildDetail } from './drone-view.ts';
 import { restartOf } from './restart-plan.ts';
 import { approvalOf, blockedStages, declineOf, type StageDecision } from './stage-decisions.ts';
@@ -31,6 +33,7 @@ import { approvalOf, blockedStages, declineOf, type StageDecision } from './stag
 export interface BuildActionDeps {
   builds: BuildStore;
   repos: RepoStore;
+  authorizer: Authorizer;
   queue: StageQueueStore;
   /** Plans a restarted build's file (the sidecar's planning thread under its deadline). */
   plan(file: PipelineSource, context: BuildContext, options: PlanOptions): Promise<PipelinePlan>;
@@ -52,7 +55,10 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
   const { builds, repos, queue, clock, logger } = deps;
   const by = (actor: Principal) => ({ by: describePrincipal(actor) });
 
-  const named = (fullName: string, number: number) => buildNamed({ repos, builds }, fullName, number);
+  const named = (actor: Principal, action: PolicyAction, fullName: string, number: number) =>
+    buildNamed({ repos, builds }, fullName, number, (repo) =>
+      deps.authorizer.authorize(actor, action, policyRepoOf(repo)),
+    );
 
   const detail = async (repo: Repo, buildId: number) => {
     const found = await builds.get(buildId);
@@ -72,7 +78,7 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
   const decided =
     (verb: 'approve' | 'decline', decide: typeof approvalOf): BuildActions['approve'] =>
     async (actor, fullName, number, stage) => {
-      const { repo, found } = await named(fullName, number);
+      const { repo, found } = await named(actor, 'approve', fullName, number);
       const { build } = found;
       const chosen = blockedStages(
         found.stages,
@@ -109,7 +115,7 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
           'BAD_REQUEST',
           'a request id is 1 to 128 letters, digits and . _ : - (a UUID, for example)',
         );
-      const { repo, found } = await named(fullName, number);
+      const { repo, found } = await named(actor, 'restart', fullName, number);
       const old = found.build;
       if (old.status === 'blocked' || old.status === 'declined')
         throw new AppError(
@@ -142,7 +148,7 @@ export function createBuildActions(deps: BuildActionDeps): BuildActions {
     },
 
     async cancel(actor, fullName, number) {
-      const { repo, found } = await named(fullName, number);
+      const { repo, found } = await named(actor, 'cancel', fullName, number);
       const ended = (status: string) =>
         new AppError(
           'BAD_REQUEST',

@@ -1,5 +1,6 @@
 import {
   AppError,
+  type Authorizer,
   type Build,
   type BuildEvent,
   type BuildFilter,
@@ -9,10 +10,13 @@ import {
   type BuildStore,
   branchNameProblem,
   type LogStore,
+  type PolicyAction,
+  type Principal,
+  type Repo,
   type RepoStore,
 } from '../core/index.ts';
 import { type BuildActionDeps, createBuildActions } from './build-actions.ts';
-import { buildNamed, repoNamed } from './build-lookup.ts';
+import { buildNamed, policyRepoOf, repoNamed } from './build-lookup.ts';
 import { droneBuild, droneBuildDetail } from './drone-view.ts';
 
 export const DEFAULT_BUILD_PAGE_SIZE = 25;
@@ -47,8 +51,10 @@ export interface BuildServiceDeps {
   builds: BuildStore;
   repos: RepoStore;
   logs: LogStore;
+  /** Asked before anything of a repository is read or changed. */
+  authorizer: Authorizer;
   /** What approving, declining, restarting and cancelling need; without it (a benchmark of reads) they refuse. */
-  actions?: Omit<BuildActionDeps, 'builds' | 'repos'>;
+  actions?: Omit<BuildActionDeps, 'builds' | 'repos' | 'authorizer'>;
 }
 
 /** Why a list query cannot be answered, worded for the CLI's options and the API's parameters; null when it can. */
@@ -72,9 +78,13 @@ export function buildListQueryProblem(query: BuildListQuery): string | null {
 
 /** Builds for the CLI and, later, the API, through the stores' interfaces. */
 export function createBuildService(deps: BuildServiceDeps): BuildService {
-  const { builds, repos } = deps;
+  const { builds, repos, authorizer } = deps;
   const actions =
-    deps.actions === undefined ? readOnly() : createBuildActions({ ...deps.actions, builds, repos });
+    deps.actions === undefined
+      ? readOnly()
+      : createBuildActions({ ...deps.actions, builds, repos, authorizer });
+  const may = (actor: Principal, action: PolicyAction) => (repo: Repo) =>
+    authorizer.authorize(actor, action, policyRepoOf(repo));
 
   const pageOf = (
     repoId: number,
@@ -86,10 +96,11 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
   return {
     ...actions,
 
-    async list(_actor, fullName, query) {
+    async list(actor, fullName, query) {
       const problem = buildListQueryProblem(query);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
       const repo = await repoNamed(repos, fullName);
+      await may(actor, 'view')(repo);
       const filter = {
         branch: query.branch,
         event: query.event as BuildEvent | undefined,
@@ -99,16 +110,16 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
       return found.map((build) => droneBuild(build, repo));
     },
 
-    async info(_actor, fullName, number) {
-      const { repo, found } = await buildNamed(deps, fullName, number);
+    async info(actor, fullName, number) {
+      const { repo, found } = await buildNamed(deps, fullName, number, may(actor, 'view'));
       return droneBuildDetail(found, repo);
     },
 
-    async log(_actor, fullName, at, afterLine = -1) {
+    async log(actor, fullName, at, afterLine = -1) {
       for (const [what, value] of Object.entries(at))
         if (!(Number.isSafeInteger(value) && value >= 1))
           throw new AppError('BAD_REQUEST', `the ${what} is a number from 1, not ${value}`);
-      const { repo, found } = await buildNamed(deps, fullName, at.build);
+      const { repo, found } = await buildNamed(deps, fullName, at.build, may(actor, 'view-logs'));
       const stage = found.stages.find((each) => each.number === at.stage);
       if (stage === undefined)
         throw new AppError('NOT_FOUND', `build #${at.build} of ${repo.fullName} has no stage ${at.stage}`);

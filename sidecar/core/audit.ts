@@ -23,7 +23,8 @@ export type AuditAction =
   | 'build.restart'
   | 'build.cancel'
   | 'build.approve'
-  | 'build.decline';
+  | 'build.decline'
+  | 'policy.deny';
 
 /** Facts about the action; never a secret's value. */
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;

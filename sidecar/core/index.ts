@@ -9,6 +9,7 @@ export * from './gogs-client.ts';
 export * from './hook-event.ts';
 export * from './lifecycle.ts';
 export * from './plan.ts';
+export * from './policy.ts';
 export * from './principal.ts';
 export * from './queue.ts';
 export * from './repos.ts';

@@ -3,6 +3,7 @@ import {
   type AuditAction,
   type AuditDetail,
   type AuditLog,
+  type Authorizer,
   type DeliveryStore,
   describePrincipal,
   type Logger,
@@ -28,21 +29,38 @@ export interface RepoServiceDeps {
   logger: Logger;
   /** Enabling, disabling, repairs, rotations and settings changes are recorded here. */
   audit: AuditLog;
+  /** Asked before a repository is changed or its deliveries shown. */
+  authorizer: Authorizer;
 }
 
 /** Repositories for the CLI and, later, the API: the actor is named in the log of every change. */
 export function createRepoService(deps: RepoServiceDeps): RepoService {
   const { repos, logger, audit } = deps;
   const by = (actor: Principal) => ({ by: describePrincipal(actor) });
+  /**
+   * The actor may manage the repository: one known here as it is; one not known yet as if private (what Gogs says
+   * of it comes later); every repository at once (repair, rotate without a name) needs a CI admin.
+   */
+  const mayManage = async (actor: Principal, fullName: string | undefined): Promise<void> => {
+    if (fullName === undefined) return deps.authorizer.authorize(actor, 'admin', null);
+    const repo = await repos.findByFullName(fullName);
+    await deps.authorizer.authorize(actor, 'manage-repo', {
+      fullName: repo?.fullName ?? fullName,
+      private: repo?.private ?? true,
+    });
+  };
   const allowed = (actor: Principal, action: AuditAction, target: string, detail: AuditDetail = {}) =>
     audit.record({ actor, action, target, decision: 'allow', detail });
 
   return {
-    async list() {
+    async list(actor) {
+      // Everything drone-gogs knows, for CI admins; people get the repositories they may view with the API.
+      await deps.authorizer.authorize(actor, 'admin', null);
       return (await repos.list()).map(repoView);
     },
 
     async enable(actor, fullName, options = {}) {
+      await mayManage(actor, fullName);
       const result = await deps.registrar().enable(fullName, options);
       logger.info('repos: enabled', { repo: result.repo.fullName, ...by(actor) });
       await allowed(actor, 'repo.enable', result.repo.fullName, {
@@ -59,6 +77,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     },
 
     async disable(actor, fullName) {
+      await mayManage(actor, fullName);
       const result = await deps.registrar().disable(fullName);
       logger.info('repos: disabled', { repo: result.repo.fullName, ...by(actor) });
       await allowed(actor, 'repo.disable', result.repo.fullName, {
@@ -68,6 +87,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     },
 
     async repair(actor, fullName) {
+      await mayManage(actor, fullName);
       const results = await deps.registrar().repair(fullName);
       for (const { repo, actions } of results)
         if (actions.length > 0) {
@@ -78,6 +98,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
     },
 
     async rotateHookSecrets(actor, fullName) {
+      await mayManage(actor, fullName);
       const rotated = await deps.registrar().rotate(fullName);
       for (const { repo, hook } of rotated) {
         logger.info('repos: webhook secret rotated', { repo: repo.fullName, ...by(actor) });
@@ -90,6 +111,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
       const problem = settingsProblem(change);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
       const repo = await known(fullName);
+      await mayManage(actor, repo.fullName);
       const stored = storedChange(repo, change);
       const updated = await repos.update(repo.id, stored, repo.version);
       const { approvalAllowList, ...fields } = stored;
@@ -115,13 +137,14 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
       };
     },
 
-    async deliveries(_actor, fullName, { limit }) {
+    async deliveries(actor, fullName, { limit }) {
       if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_DELIVERY_LIST))
         throw new AppError(
           'BAD_REQUEST',
           `--limit takes a number of deliveries from 1 to ${MAX_DELIVERY_LIST}`,
         );
       const repo = await known(fullName);
+      await mayManage(actor, repo.fullName);
       return (await deps.deliveries.recent(repo.id, limit)).map(deliveryView);
     },
   };

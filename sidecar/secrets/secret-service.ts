@@ -1,6 +1,7 @@
 import {
   AppError,
   type AuditLog,
+  type Authorizer,
   describePrincipal,
   type Logger,
   orgSecretScope,
@@ -22,6 +23,8 @@ export interface SecretServiceDeps {
   secrets: SecretStore;
   /** Every change is recorded, by name and rule; never the value. */
   audit: AuditLog;
+  /** Asked before a repository's or organisation's secrets are listed or changed. */
+  authorizer: Authorizer;
   repos: RepoStore;
   cipher: SecretCipher;
   logger: Logger;
@@ -48,10 +51,12 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export function createSecretService(deps: SecretServiceDeps): SecretService {
   const { secrets, repos, cipher, logger, audit } = deps;
 
-  const resolve = async (owner: SecretOwner): Promise<ResolvedOwner> => {
+  /** The owner named, once the actor may manage its secrets (organisation roles come with identity: CI admins). */
+  const resolve = async (actor: Principal, owner: SecretOwner): Promise<ResolvedOwner> => {
     if ('org' in owner) {
       const problem = orgNameProblem(owner.org);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
+      await deps.authorizer.authorize(actor, 'admin', null);
       const org = owner.org.toLowerCase();
       return {
         scope: orgSecretScope(org),
@@ -70,6 +75,10 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
         'NOT_FOUND',
         `${owner.repo} is not known yet; enable it first with \`drone-gogs repo enable ${owner.repo}\``,
       );
+    await deps.authorizer.authorize(actor, 'manage-secrets', {
+      fullName: repo.fullName,
+      private: repo.private,
+    });
     return {
       scope: repoSecretScope(repo.gogsId),
       label: repo.fullName,
@@ -111,15 +120,15 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
   const by = (actor: Principal) => ({ by: describePrincipal(actor) });
 
   return {
-    async list(_actor, owner) {
-      const resolved = await resolve(owner);
+    async list(actor, owner) {
+      const resolved = await resolve(actor, owner);
       return (await secrets.list([resolved.scope])).map((row) => view(resolved, row));
     },
 
     async add(actor, owner, input) {
       const name = checked(secretNameProblem(input.name), input.name);
       checked(secretValueProblem(input.value), input.value);
-      const resolved = await resolve(owner);
+      const resolved = await resolve(actor, owner);
       const row = await secrets.add({
         scope: resolved.scope,
         name,
@@ -162,7 +171,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
       if (change.value === undefined && change.pullRequest === undefined)
         throw new AppError('BAD_REQUEST', 'nothing to change: give a new value or a pull request rule');
       if (change.value !== undefined) checked(secretValueProblem(change.value), change.value);
-      const resolved = await resolve(owner);
+      const resolved = await resolve(actor, owner);
       const row = await existing(resolved, name);
       const updated = await secrets.update(
         row.id,
@@ -201,7 +210,7 @@ export function createSecretService(deps: SecretServiceDeps): SecretService {
     },
 
     async remove(actor, owner, name) {
-      const resolved = await resolve(owner);
+      const resolved = await resolve(actor, owner);
       const row = await existing(resolved, name);
       await secrets.remove(row.id);
       logger.info('secrets: removed', { ...resolved.logFields, secret: row.name, ...by(actor) });

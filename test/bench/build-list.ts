@@ -13,7 +13,7 @@ import Database from 'libsql';
 import { createBuildService } from '../../sidecar/builds/index.ts';
 import { type BuildListQuery, LOCAL_ADMIN } from '../../sidecar/core/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
-import { repoFacts } from '../support/stores.ts';
+import { repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 const BUILDS = 100_000;
@@ -229,7 +229,14 @@ try {
   console.log(
     `seeded ${BUILDS.toLocaleString('en')} builds of octo/big and ${OTHER_BUILDS.toLocaleString('en')} of octo/small in ${(seedMs / 1000).toFixed(1)} s`,
   );
-  const service = createBuildService({ builds: stores.builds, repos: stores.repos, logs: stores.logs });
+  // The policy as serve asks it: the box's admin, no rights to look up.
+  const authorizer = testAuthorizer(testAuditLog(stores));
+  const service = createBuildService({
+    builds: stores.builds,
+    repos: stores.repos,
+    logs: stores.logs,
+    authorizer,
+  });
   const list = (query: BuildListQuery) => service.list(LOCAL_ADMIN, 'octo/big', query);
   const client = createClient({ url });
   try {

@@ -10,6 +10,7 @@ const benches = [
   'pipeline.ts',
   'runner.ts',
   'build-list.ts',
+  'policy.ts',
   'push-to-step.ts',
 ].filter(
   (name) =>

@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { createPlanner, type Planner } from '../../sidecar/trigger/index.ts';
 import { testBuild, testOrigin, testStage, testStep } from '../support/builds.ts';
-import { openTestStores, repoFacts, testAuditLog } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
 const PIPELINE = `kind: pipeline
 type: docker
@@ -68,6 +68,7 @@ describe('build actions', () => {
       builds: t.builds,
       repos: t.repos,
       logs: t.logs,
+      authorizer: testAuthorizer(testAuditLog(t)),
       actions: {
         queue: t.stageQueue,
         plan: (file, context, options) => planner.plan(file, context, options),

@@ -11,7 +11,7 @@ import {
   type NewBuild,
 } from '../../sidecar/core/index.ts';
 import { testBuild, testOrigin, testStage, testStep } from '../support/builds.ts';
-import { openTestStores, repoFacts } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
 const newBuild = (repoId: number, key: string, change: Partial<NewBuild['origin']> = {}): NewBuild =>
   testBuild(repoId, key, {
@@ -48,7 +48,12 @@ describe('the build service', () => {
   beforeEach(async () => {
     t = await openTestStores();
     client = createClient({ url: t.url });
-    service = createBuildService({ builds: t.builds, repos: t.repos, logs: t.logs });
+    service = createBuildService({
+      builds: t.builds,
+      repos: t.repos,
+      logs: t.logs,
+      authorizer: testAuthorizer(testAuditLog(t)),
+    });
     repoId = (await t.repos.upsertFacts(repoFacts('alice/app', 1))).id;
     otherId = (await t.repos.upsertFacts(repoFacts('bob/lib', 2))).id;
   });

@@ -17,7 +17,7 @@ import {
 } from '../../sidecar/core/index.ts';
 import { createBuildSecrets, createSecretCipher, createSecretService } from '../../sidecar/secrets/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
-import { openTestStores, repoFacts, testAuditLog } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
 const REPO = { repo: 'alice/app' };
 const ORG = { org: 'Alice' };
@@ -48,7 +48,14 @@ describe('the secret service', () => {
     logLines = [];
     const logger = createLogger({ format: 'text', level: 'debug', write: (line) => logLines.push(line) });
     audit = testAuditLog(stores);
-    service = createSecretService({ secrets: stores.secrets, repos: stores.repos, cipher, logger, audit });
+    service = createSecretService({
+      secrets: stores.secrets,
+      repos: stores.repos,
+      cipher,
+      logger,
+      audit,
+      authorizer: testAuthorizer(audit),
+    });
     buildSecrets = createBuildSecrets({ secrets: stores.secrets, cipher, logger });
   });
   afterEach(() => stores.dispose());

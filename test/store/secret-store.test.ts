@@ -12,7 +12,7 @@ import { isAppError, LOCAL_ADMIN, secretPlace } from '../../sidecar/core/index.t
 import { createBuildSecrets, createSecretCipher, createSecretService } from '../../sidecar/secrets/index.ts';
 import { silentLogger } from '../../sidecar/telemetry/index.ts';
 import { databaseBytes, leaksOf } from '../secrets/leak-search.ts';
-import { openTestStores, repoFacts, testAuditLog } from '../support/stores.ts';
+import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
 const row = (scope: string, name: string, data = 'v2:x') => ({
   scope,
@@ -72,6 +72,7 @@ describe('the secret store', () => {
       cipher,
       logger: silentLogger,
       audit: testAuditLog(stores),
+      authorizer: testAuthorizer(testAuditLog(stores)),
     });
     const builds = createBuildSecrets({ secrets: stores.secrets, cipher, logger: silentLogger });
     const value = randomBytes(24).toString('hex');

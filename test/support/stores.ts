@@ -4,11 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { auditKeyOf, createAuditLog } from '../../sidecar/audit/index.ts';
 import {
   type AuditLog,
+  type Authorizer,
   type NewDelivery,
+  type RepoAccessSource,
   type RepoFacts,
   type Stores,
   systemClock,
 } from '../../sidecar/core/index.ts';
+import { createAuthorizer, NO_ACCESS } from '../../sidecar/identity/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { silentLogger } from '../../sidecar/telemetry/index.ts';
 import { makeTempDir } from './temp-dir.ts';
@@ -75,4 +78,9 @@ export function testAuditLog(
     logger: silentLogger,
   });
   return { ...log, key, keys: new Map([['test', key]]) };
+}
+
+/** The policy in front of services under test, with the rights `access` gives (default none: the box's admin only). */
+export function testAuthorizer(audit: AuditLog, access: RepoAccessSource = NO_ACCESS): Authorizer {
+  return createAuthorizer({ access, audit, clock: systemClock });
 }

@@ -1,0 +1,72 @@
+/**
+ * The policy seam: may this principal do this to this repository? One pure decision, asked in front of every
+ * service call and route; the rights it weighs come from Gogs (identity/ keeps them fresh), never from a second
+ * user database.
+ */
+import type { Principal } from './principal.ts';
+
+export const POLICY_ACTIONS = [
+  'view',
+  'view-logs',
+  'trigger',
+  'restart',
+  'cancel',
+  'approve',
+  'promote',
+  'manage-secrets',
+  'manage-repo',
+  'admin',
+] as const;
+
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+
+/** A person's rights on one repository as Gogs reported them, and when that was. */
+export interface RepoAccess {
+  admin: boolean;
+  push: boolean;
+  pull: boolean;
+  /** Milliseconds since the epoch. */
+  syncedAt: number;
+}
+
+export interface PolicyRequest {
+  principal: Principal;
+  action: PolicyAction;
+  /** The repository acted on; null for actions on the sidecar itself (`admin`). */
+  repo: PolicyRepo | null;
+  /** The principal's rights on `repo`; null when none are known (not linked to Gogs, or no rights). */
+  access: RepoAccess | null;
+  now: number;
+}
+
+export type PolicyDecision =
+  | { allow: true; rule: string }
+  | {
+      allow: false;
+      rule: string;
+      /** For the person asking: what is missing and what would change it. */
+      reason: string;
+      /** True when fresh rights from Gogs might change the answer: ask again after refreshing them. */
+      refresh?: true;
+    };
+
+/** The repository as the policy sees it. */
+export interface PolicyRepo {
+  fullName: string;
+  private: boolean;
+}
+
+/** Where a person's rights on a repository come from: identity/ syncs them from Gogs with their own token. */
+export interface RepoAccessSource {
+  /** The rights held (from the cache unless `fresh`, then read from Gogs now); null for none or not linked. */
+  accessOf(actor: Principal, repo: PolicyRepo, options: { fresh: boolean }): Promise<RepoAccess | null>;
+}
+
+/** The policy in front of every service call and route. */
+export interface Authorizer {
+  /**
+   * Resolves when `actor` may do `action` to `repo`; otherwise records the denial in the audit log and throws
+   * AppError UNAUTHORIZED (nobody signed in) or FORBIDDEN, with the reason.
+   */
+  authorize(actor: Principal, action: PolicyAction, repo: PolicyRepo | null): Promise<void>;
+}

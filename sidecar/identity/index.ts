@@ -1,0 +1,1 @@
+export { type AuthorizerDeps, createAuthorizer, NO_ACCESS } from './authorizer.ts';
