@@ -63,6 +63,7 @@ describe('a serve process killed mid-step', () => {
    */
   async function killMidStep(
     how: 'kill' | 'stop' = 'kill',
+    beforeTheEnd: () => Promise<void> = async () => {},
   ): Promise<{ instance: string; container: Docker.Container }> {
     t = await startGogsForServe();
     const first = await startSidecarProcess({
@@ -82,6 +83,7 @@ describe('a serve process killed mid-step', () => {
     });
     const container = await heldContainer(docker, [`io.drone-gogs.instance=${instance}`]);
     await poll(logHas('before-the-kill'));
+    await beforeTheEnd();
     if (how === 'kill') await first.kill();
     else expect(await first.stop()).toBe(0);
     return { instance, container };
@@ -144,6 +146,32 @@ describe('a serve process killed mid-step', () => {
     expect(await ended()).toBe('success');
     const texts = (await storedLog('held')).map((line) => line.text);
     expect(texts.indexOf('after-the-kill')).toBeGreaterThan(texts.indexOf('before-the-kill'));
+  });
+
+  it('has its stage taken over by a serve that runs beside it when it stops cleanly past the deadline', async () => {
+    // The survivor starts once the first holds the stage, and is never restarted: its periodic recovery finds
+    // the stage of an instance that said it stopped.
+    const { instance, container } = await killMidStep('stop', async () => {
+      sidecars.push(await startSidecarProcess({ cwd: t.dir.path, env: t.env }));
+    });
+    const taker = await poll(async () => {
+      const row = (await client.execute('select claimed_by from stages')).rows[0];
+      return row?.claimed_by === instance ? undefined : String(row?.claimed_by);
+    });
+    const live = await client.execute({
+      sql: 'select stopped_at from instances where id = ?',
+      args: [taker],
+    });
+    expect(Number(live.rows[0]?.stopped_at ?? 0)).toBe(0);
+    await poll(logHas('following the step again'));
+    await release(container);
+    expect(await ended()).toBe('success');
+    const steps = await client.execute('select name, status from steps order by number');
+    expect(steps.rows.map((row) => [row.name, row.status])).toEqual([
+      ['clone', 'success'],
+      ['held', 'success'],
+    ]);
+    expect((await client.execute('select count(*) as n from stages')).rows[0]?.n).toBe(1);
   });
 
   it('has its stage ended with the reason by the next one when nothing of it is left to re-attach to', async () => {
