@@ -23,11 +23,12 @@ import {
   type SecretService,
   type Stores,
   systemClock,
+  type TokenService,
 } from './core/index.ts';
 import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
-import { createAuthorizer, NO_ACCESS } from './identity/index.ts';
+import { createAuthorizer, createTokenService, NO_ACCESS } from './identity/index.ts';
 import {
   cancelSuperseded,
   stagesRunningInDatabase,
@@ -111,6 +112,8 @@ export interface Services {
   secrets: SecretService;
   /** The tamper-evident record of security-relevant actions. */
   audit: AuditLog;
+  /** API tokens of Gogs users: created, listed, revoked, and checked for a bearer. */
+  tokens: TokenService;
   /** Reading the audit log back and checking its chain (with the current secret key's audit key). */
   auditTrail: AuditService;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
@@ -316,6 +319,16 @@ export async function openServices(
     builds,
     secrets,
     audit,
+    tokens: createTokenService({
+      users: stores.users,
+      tokens: stores.apiTokens,
+      gogs: requireGogs,
+      admins: config.admins,
+      authorizer,
+      audit,
+      clock,
+      logger,
+    }),
     auditTrail: createAuditService({ store: stores.audit, keys: new Map([[cipher.keyId, auditKey]]) }),
     reconciler,
     deliveryProcessor,

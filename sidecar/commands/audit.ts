@@ -1,13 +1,12 @@
 import { type AuditRecord, LOCAL_ADMIN } from '../core/index.ts';
 import { defineCommand, defineCommandGroup } from './command-args.ts';
+import { durationMs } from './durations.ts';
 import { withServices } from './with-services.ts';
-
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `--since`: a duration back from now (`90m`, `24h`, `30d`) or a date and time (`2026-12-01`, ISO 8601). */
 export function sinceOf(text: string, now: number): number | null {
-  const ago = /^(\d{1,6})([mhd])$/.exec(text);
-  if (ago) return now - Number(ago[1]) * (UNIT_MS[ago[2] ?? 'd'] ?? 0);
+  const ago = durationMs(text);
+  if (ago !== null) return now - ago;
   if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : at;

@@ -19,4 +19,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   log: async () => (await import('./log.ts')).logCommand,
   secret: async () => (await import('./secret.ts')).secretCommand,
   audit: async () => (await import('./audit.ts')).auditCommand,
+  token: async () => (await import('./token.ts')).tokenCommand,
 };

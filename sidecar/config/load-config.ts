@@ -22,6 +22,8 @@ export interface Config {
   /** How long step logs and change-feed entries are kept (DRONE_GOGS_LOG_RETENTION_DAYS); 0 = forever. */
   retention: { logsMs: number };
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
+  /** Gogs logins of CI admins, lower case. */
+  admins: ReadonlySet<string>;
   runner: {
     engines: EngineSetting[];
     /** Where the engines came from, when a file listed them. */
@@ -125,6 +127,12 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
     reconcile: { intervalMs: raw.reconcileIntervalSeconds * 1000, graceMs: raw.reconcileGraceSeconds * 1000 },
     retention: { logsMs: raw.logRetentionDays * 24 * 60 * 60_000 },
     log: { format: raw.logFormat, level: raw.logLevel },
+    admins: new Set(
+      raw.admins
+        .split(',')
+        .map((login) => login.trim().toLowerCase())
+        .filter((login) => login !== ''),
+    ),
     runner: {
       engines,
       enginesFile: raw.enginesFile === undefined ? undefined : resolve(cwd, raw.enginesFile),

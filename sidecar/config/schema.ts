@@ -90,6 +90,17 @@ export const settings = {
     env: 'GOGS_TIMEOUT_SECONDS',
     schema: positiveInt.min(1, 'expected at least 1').default(10),
   },
+  /** Gogs logins of CI admins, comma-separated (Gogs' API does not say who is a site admin). */
+  admins: {
+    env: 'ADMINS',
+    schema: z
+      .string()
+      .default('')
+      .refine(
+        (value) => value.split(',').every((login) => /^[A-Za-z0-9_.-]{0,35}$/.test(login.trim())),
+        'expected Gogs logins separated by commas',
+      ),
+  },
   logFormat: { env: 'LOG_FORMAT', schema: z.enum(['text', 'json']).default('text') },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']).default('info') },
   /** The Docker engine builds run on: '' = the local socket; `unix:///path`, `tcp://host:port`, `ssh://user@host`. */

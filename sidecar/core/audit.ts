@@ -24,7 +24,9 @@ export type AuditAction =
   | 'build.cancel'
   | 'build.approve'
   | 'build.decline'
-  | 'policy.deny';
+  | 'policy.deny'
+  | 'token.create'
+  | 'token.revoke';
 
 /** Facts about the action; never a secret's value. */
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;

@@ -126,6 +126,8 @@ export interface GogsToken {
 export interface GogsClient {
   /** The user the client's token belongs to. */
   currentUser(): Promise<GogsUser>;
+  /** A user by login (`GET /users/:username`); throws AppError GOGS_NOT_FOUND when there is none. */
+  getUser(username: string): Promise<GogsUser>;
   /** Every repository the token's user can reach, each with the user's real permissions (not paginated). */
   listMyRepos(): Promise<GogsRepo[]>;
   /** One repository with the caller's real permissions. */

@@ -7,6 +7,7 @@ export * from './git.ts';
 export * from './git-names.ts';
 export * from './gogs-client.ts';
 export * from './hook-event.ts';
+export * from './identity.ts';
 export * from './lifecycle.ts';
 export * from './plan.ts';
 export * from './policy.ts';

@@ -1,5 +1,6 @@
 import type { AuditStore } from './audit.ts';
 import type { BuildStore, ChangeFeed } from './builds.ts';
+import type { ApiTokenStore, UserStore } from './identity.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
 import type { SecretStore } from './secrets.ts';
@@ -329,6 +330,8 @@ export interface Stores {
   retention: RetentionStore;
   secrets: SecretStore;
   audit: AuditStore;
+  users: UserStore;
+  apiTokens: ApiTokenStore;
   close(): Promise<void>;
 }
 

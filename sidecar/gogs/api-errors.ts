@@ -9,6 +9,7 @@ import { errorBodySchema } from './wire-schemas.ts';
 /** What a call is about, so 403/404 hints can name the right cause. */
 export type GogsTopic =
   | 'user'
+  | 'account'
   | 'repo'
   | 'hooks'
   | 'hook'
@@ -107,6 +108,8 @@ function notFoundHint(call: CallDescription): string {
       return `There is no organisation named ${call.subject}.`;
     case 'repo':
       return `${hidden}.`;
+    case 'account':
+      return `Gogs has no user named ${call.subject}; check the spelling (Gogs logins are case-insensitive).`;
     default:
       return `Gogs has no API at this path; check that the Gogs URL is the Gogs root (e.g. https://git.example.com/) on ${call.host}.`;
   }

@@ -89,6 +89,16 @@ function createClientWith(options: GogsClientOptions, credentialHint: string): G
       return parseJsonReply(reply, userSchema, 'a user');
     },
 
+    async getUser(username) {
+      const reply = await transport.send({
+        method: 'GET',
+        path: `/users/${segment(username)}`,
+        topic: 'account',
+        subject: username,
+      });
+      return parseJsonReply(reply, userSchema, 'a user');
+    },
+
     async listMyRepos() {
       const reply = await transport.send({ method: 'GET', path: '/user/repos', topic: 'user', subject: '' });
       return parseJsonReply(reply, z.array(repoSchema), 'a list of repositories');

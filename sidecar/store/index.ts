@@ -5,6 +5,7 @@ import { createBuildStore } from './build-store.ts';
 import { createChangeFeed } from './change-feed.ts';
 import { createDeliveryStore } from './delivery-store.ts';
 import { createNativeHotWriter, type HotWriter } from './hot-writer.ts';
+import { createApiTokenStore, createUserStore } from './identity-store.ts';
 import { createInstanceStore } from './instance-store.ts';
 import { createLogStore } from './log-store.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
@@ -81,6 +82,8 @@ export async function openStores(
     retention: createRetentionStore(database.db),
     secrets: createSecretStore(database.db),
     audit: createAuditStore(database.db),
+    users: createUserStore(database.db),
+    apiTokens: createApiTokenStore(database.db),
     writer,
     async close() {
       await deliveries.close();

@@ -331,3 +331,46 @@ export const auditEvents = sqliteTable(
   },
   (table) => [index('audit_events_at_idx').on(table.at)],
 );
+
+/** Gogs users the sidecar has met (by token, login or lookup); Gogs stays the source of who they are. */
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    gogsId: integer().notNull(),
+    login: text().notNull(),
+    email: text().notNull().default(''),
+    fullName: text().notNull().default(''),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+  },
+  (table) => [
+    uniqueIndex('users_gogs_id_unique').on(table.gogsId),
+    uniqueIndex('users_login_unique').on(sql`lower(${table.login})`),
+  ],
+);
+
+/** API tokens: only the SHA-256 of each is kept; the value is shown once, at creation. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    name: text().notNull().default(''),
+    hash: text().notNull(),
+    createdBy: text().notNull(),
+    createdAt: integer().notNull(),
+    /** 0: never. */
+    expiresAt: integer().notNull().default(0),
+    /** 0: never used. */
+    lastUsedAt: integer().notNull().default(0),
+    /** 0: in force. */
+    revokedAt: integer().notNull().default(0),
+  },
+  (table) => [
+    uniqueIndex('api_tokens_hash_unique').on(table.hash),
+    index('api_tokens_user_idx').on(table.userId),
+  ],
+);

@@ -108,6 +108,17 @@ describe('reading', () => {
     expect(gogs.requests().at(-1)?.headers['user-agent']).toBe('probe/1');
   });
 
+  it('looks a user up by login, and says plainly when Gogs has none', async () => {
+    expect(await client.getUser('BOB')).toMatchObject({ username: 'bob', login: 'bob', full_name: 'BOB' });
+    expect(gogs.requests().at(-1)?.url).toBe('/api/v1/users/BOB');
+    const missing = await client.getUser('nobody').then(
+      () => null,
+      (error: unknown) => error as { code: string; message: string },
+    );
+    expect(missing?.code).toBe('GOGS_NOT_FOUND');
+    expect(missing?.message).toMatch(/Gogs has no user named nobody/);
+  });
+
   it('puts the API under a sub-path of the base URL', async () => {
     const asked: string[] = [];
     const underSubPath = createGogsClient({

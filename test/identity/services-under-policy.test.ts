@@ -9,10 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBuildService } from '../../sidecar/builds/index.ts';
 import {
   ANONYMOUS,
-  type AppError,
-  isAppError,
   LOCAL_ADMIN,
-  type Principal,
   type RepoAccess,
   type RepoAccessSource,
   systemClock,
@@ -20,27 +17,12 @@ import {
 import { createSecretCipher, createSecretService } from '../../sidecar/secrets/index.ts';
 import { silentLogger } from '../../sidecar/telemetry/index.ts';
 import { testBuild } from '../support/builds.ts';
+import { person, refusal } from '../support/refusal.ts';
 import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
-const person = (login: string): Principal => ({
-  kind: 'user',
-  login,
-  admin: false,
-  roles: [],
-  subject: null,
-});
 const ALICE = person('alice');
 const BOB = person('bob');
 const CAROL = person('carol');
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  if (!isAppError(error)) throw new Error(`expected a refusal, got ${String(error)}`);
-  return error;
-}
 
 describe('services behind the policy', () => {
   let t: Awaited<ReturnType<typeof openTestStores>>;

@@ -8,29 +8,19 @@ import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../sidecar/audit/index.ts';
 import {
-  type AppError,
   type BuildSecrets,
-  isAppError,
   LOCAL_ADMIN,
   type SecretService,
   type SecretView,
 } from '../../sidecar/core/index.ts';
 import { createBuildSecrets, createSecretCipher, createSecretService } from '../../sidecar/secrets/index.ts';
 import { createLogger } from '../../sidecar/telemetry/index.ts';
+import { refusal } from '../support/refusal.ts';
 import { openTestStores, repoFacts, testAuditLog, testAuthorizer } from '../support/stores.ts';
 
 const REPO = { repo: 'alice/app' };
 const ORG = { org: 'Alice' };
 const VALUE = `v-${randomBytes(12).toString('hex')}`;
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  if (!isAppError(error)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 describe('the secret service', () => {
   let stores: Awaited<ReturnType<typeof openTestStores>>;

@@ -41,6 +41,15 @@ export function registerUserRoutes(app: Hono<ApiEnv>, context: DoubleContext): v
     );
   });
 
+  app.get('/users/:username', (c) => {
+    // No token needed; the email is blanked for anonymous callers (user.go getUserProfile). An unknown user is
+    // a 404 with an empty body (NotFoundOrError; inference from the source, as for other lookups by name).
+    const found = state.userByName(c.req.param('username'));
+    if (found === undefined) return emptyReply(c, 404);
+    const json = userJson(context, found);
+    return jsonReply(c, 200, c.get('caller').user ? json : { ...json, email: '' });
+  });
+
   app.get('/user', (c) => {
     const user = tokenUser(c);
     if (user instanceof Response) return user;
