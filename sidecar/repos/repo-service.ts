@@ -41,11 +41,11 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
    * The actor may manage the repository: one known here as it is; one not known yet as if private (what Gogs says
    * of it comes later); every repository at once (repair, rotate without a name) needs a CI admin.
    */
-  const mayManage = async (actor: Principal, fullName: string | undefined): Promise<void> => {
-    if (fullName === undefined) return deps.authorizer.authorize(actor, 'admin', null);
-    const repo = await repos.findByFullName(fullName);
+  const mayManage = async (actor: Principal, named: Repo | string | undefined): Promise<void> => {
+    if (named === undefined) return deps.authorizer.authorize(actor, 'admin', null);
+    const repo = typeof named === 'string' ? await repos.findByFullName(named) : named;
     await deps.authorizer.authorize(actor, 'manage-repo', {
-      fullName: repo?.fullName ?? fullName,
+      fullName: repo?.fullName ?? String(named),
       private: repo?.private ?? true,
     });
   };
@@ -111,7 +111,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
       const problem = settingsProblem(change);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
       const repo = await known(fullName);
-      await mayManage(actor, repo.fullName);
+      await mayManage(actor, repo);
       const stored = storedChange(repo, change);
       const updated = await repos.update(repo.id, stored, repo.version);
       const { approvalAllowList, ...fields } = stored;
@@ -144,7 +144,7 @@ export function createRepoService(deps: RepoServiceDeps): RepoService {
           `--limit takes a number of deliveries from 1 to ${MAX_DELIVERY_LIST}`,
         );
       const repo = await known(fullName);
-      await mayManage(actor, repo.fullName);
+      await mayManage(actor, repo);
       return (await deps.deliveries.recent(repo.id, limit)).map(deliveryView);
     },
   };

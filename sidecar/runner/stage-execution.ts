@@ -31,6 +31,7 @@ import {
   createStageNetwork,
   createStageVolumes,
   type StageResources,
+  type StageVolumes,
 } from './stage-resources.ts';
 import type { StartedContainer } from './step-container.ts';
 import { startContainer } from './step-container.ts';
@@ -155,18 +156,7 @@ export class StageExecution {
         const volumes = createStageVolumes(docker, ids, stage);
         network.catch(() => {});
         volumes.catch(() => {});
-        const made =
-          inVolume === null
-            ? null
-            : await volumes.then(
-                (each) => each.workspaceVolume,
-                () => null,
-              );
-        if (inVolume !== null && made !== null) {
-          // Where the volume lives on this host, if this process may write it; not knowing means a copy.
-          const host = await volumeDirectoryOnHost(docker, ids, stage, made).catch(() => null);
-          this.#checkout = this.#beginCheckout(host === null ? null : join(host, inVolume));
-        }
+        if (inVolume !== null) this.#checkout = await this.#beginCheckoutInVolume(volumes, inVolume);
         resources = await combineStageResources(network, volumes);
         const { workspace } = this.#run;
         // `exec` copies the directory even with clone disabled; a disabled clone of a git source means no checkout.
@@ -266,9 +256,26 @@ export class StageExecution {
     if (clone.dependsOn.length > 0 || (clone.runPolicy !== 'always' && clone.runPolicy !== 'on-success'))
       return null;
     const log = this.#stepLog(clone.name);
-    const directory = this.#checkoutOnHost(workspace, log, target);
+    const directory = this.#checkOut(workspace, log, target);
     directory.catch(() => {});
     return { log, directory, inVolume: target !== null };
+  }
+
+  /**
+   * The checkout into the workspace volume once it exists, where this process may write it; else on the host,
+   * copied in later. Null when the volume could not be made (the stage then fails to prepare).
+   */
+  async #beginCheckoutInVolume(volumes: Promise<StageVolumes>, path: string): Promise<Checkout | null> {
+    const { docker } = this.#deps;
+    const { ids, stage } = this.#run;
+    const volume = await volumes.then(
+      (made) => made.workspaceVolume,
+      () => null,
+    );
+    if (volume === null) return null;
+    // Not knowing where the volume lives means a copy.
+    const host = await volumeDirectoryOnHost(docker, ids, stage, volume).catch(() => null);
+    return this.#beginCheckout(host === null ? null : join(host, path));
   }
 
   /**
@@ -286,7 +293,7 @@ export class StageExecution {
   }
 
   /** Checks the commit out into `target` (inside the workspace volume) or, when null, a new host directory. */
-  async #checkoutOnHost(
+  async #checkOut(
     source: Extract<WorkspaceSource, { kind: 'git' }>,
     log: StepLog,
     target: string | null = null,
@@ -322,7 +329,7 @@ export class StageExecution {
     source: Extract<WorkspaceSource, { kind: 'git' }>,
     log: StepLog,
   ): Promise<void> {
-    const directory = await (this.#checkout?.directory ?? this.#checkoutOnHost(source, log));
+    const directory = await (this.#checkout?.directory ?? this.#checkOut(source, log));
     if (this.#checkout?.inVolume) return;
     try {
       await this.#copyIntoWorkspace(resources, directory);

@@ -57,17 +57,9 @@ export async function createStageVolumes(
 }
 
 /**
- * The network and volumes side by side. Both are waited for even when one fails, so that whatever was made
- * exists before the caller removes what the stage's labels find.
+ * The network and volumes, made side by side, as one. Both are waited for even when one fails, so that whatever
+ * was made exists before the caller removes what the stage's labels find.
  */
-export async function createStageResources(
-  docker: Docker,
-  ids: StageRunIds,
-  stage: PlanStage,
-): Promise<StageResources> {
-  return combineStageResources(createStageNetwork(docker, ids), createStageVolumes(docker, ids, stage));
-}
-
 export async function combineStageResources(
   network: Promise<Pick<StageResources, 'networkId' | 'networkName'>>,
   volumes: Promise<StageVolumes>,
