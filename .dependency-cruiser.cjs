@@ -6,6 +6,8 @@ const sdkHomes = [
   ['dockerode', 'runner'],
   ['ssh2', 'runner'],
   ['openid-client', 'identity'],
+  ['jose', 'identity'],
+  ['oidc-provider', 'test'],
   ['drizzle-orm', 'store'],
   ['drizzle-kit', 'store'],
   ['@libsql/client', 'store'],
