@@ -17,6 +17,7 @@ import {
   type Logger,
   type Repo,
   type RepoService,
+  type RepositoryCache,
   type RunnerPool,
   type Running,
   repositoryCacheKey,
@@ -82,13 +83,17 @@ import {
 export function openRunnerPool(
   config: Config,
   logger: Logger,
-  engines: { sharedImageCache: boolean } = { sharedImageCache: true },
+  use: { sharedImageCache: boolean; spareNetworks: boolean } = {
+    sharedImageCache: true,
+    spareNetworks: true,
+  },
 ): RunnerPool {
   for (const warning of insecureEngineWarnings(config)) logger.warn(warning);
   return createRunnerPool({
     engines: connectEngines(config.runner.engines),
     logger,
-    runner: { ...config.runner.step, ...engines },
+    runner: { ...config.runner.step, sharedImageCache: use.sharedImageCache },
+    spareNetworks: use.spareNetworks,
     fixHint: config.runner.enginesFile
       ? `check that dockerd runs there and that ${config.runner.enginesFile} has its address right`
       : 'check that dockerd runs (the local socket by default) or set DRONE_GOGS_DOCKER_HOST',
@@ -127,7 +132,7 @@ export interface Services {
   /** Credentials git sends for a repository's clone URL (the Gogs token); null without one. */
   gitCredentials(repo: Repo): GitCredentials;
   /** The bare repository of the trigger's git cache for a repository (it may not exist yet): clones read it first. */
-  gitCache(repo: Repo): string;
+  gitCache(repo: Repo): RepositoryCache;
   /** Calls `listener` whenever this process stored a delivery; returns the function that stops it. */
   onDeliveryStored(listener: () => void): () => void;
   /**
@@ -335,7 +340,10 @@ export async function openServices(
     planner,
     system,
     gitCredentials,
-    gitCache: (repo) => git.cachedRepository(repositoryCacheKey(repo)),
+    gitCache: (repo) => ({
+      cache: git.cachedRepository(repositoryCacheKey(repo)),
+      cacheSettled: () => git.cacheSettled(repositoryCacheKey(repo)),
+    }),
     onDeliveryStored(listener) {
       storedListeners.add(listener);
       return () => storedListeners.delete(listener);
@@ -346,7 +354,7 @@ export async function openServices(
     },
     runner,
     async close() {
-      pool?.close();
+      await pool?.close();
       await planner.stop();
       await intake.close();
       await stores.close();

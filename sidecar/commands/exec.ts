@@ -229,13 +229,13 @@ async function exec(input: CommandInput<typeof EXEC_OPTIONS>, io: CommandIO): Pr
     write: (line) => io.stderr(`${line}\n`),
   });
   // The engine and its images are the developer's own: a present image runs offline, whatever its registry.
-  const runner = openRunnerPool(config, logger, { sharedImageCache: false });
+  const runner = openRunnerPool(config, logger, { sharedImageCache: false, spareNetworks: false });
   try {
     const timeoutMs =
       options.timeoutMinutes === undefined ? config.runner.stageTimeoutMs : options.timeoutMinutes * 60_000;
     return await runStages(runner, { io, options, stages, secrets, context, timeoutMs });
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 

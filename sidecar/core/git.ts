@@ -27,6 +27,19 @@ export interface GitRemote {
    * unless the server honoured the blob filter, and never credentials. Throws BAD_REQUEST for a bad cache key.
    */
   cachedRepository(cacheKey: string): string;
+  /**
+   * Resolves once the fetches into the cache of `cacheKey` that this process has begun are over (at once when
+   * none is), so that a clone reads the commit a trigger is still fetching rather than asking the remote again.
+   */
+  cacheSettled(cacheKey: string): Promise<void>;
+}
+
+/** What a clone is told of the trigger's cache of its repository (a {@link WorkspaceSource}'s `cache` fields). */
+export interface RepositoryCache {
+  /** {@link GitRemote.cachedRepository}. */
+  cache: string;
+  /** {@link GitRemote.cacheSettled}. */
+  cacheSettled: () => Promise<void>;
 }
 
 /** The cache key of a repository's commits, the same for the trigger's fetches and the runner's clones. */

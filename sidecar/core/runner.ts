@@ -102,6 +102,8 @@ export type WorkspaceSource =
        * `remote` when it cannot. The workspace is the same either way. Never a path a pusher chose.
        */
       cache?: string;
+      /** Resolves when no fetch into `cache` is under way in this process ({@link GitRemote.cacheSettled}). */
+      cacheSettled?: () => Promise<void>;
     };
 
 export interface StageRun {
@@ -262,6 +264,6 @@ export interface RunnerPool extends Runner {
   engines(): EngineState[];
   /** Checks every engine now (joining a check under way) and then returns {@link engines}. */
   checkEngines(): Promise<EngineState[]>;
-  /** Stops the health checks; stages still running go on. Idempotent. */
-  close(): void;
+  /** Stops the health checks and removes spare networks; stages still running go on. Idempotent. */
+  close(): Promise<void>;
 }

@@ -78,11 +78,14 @@ export async function changedPathsOf(
         credentials,
       );
   if (from === null) return null;
-  return options.queue.run(cacheKey, async () => {
-    const cache = await openCommitCache(options.cacheDir, cacheKey, options.timeoutMs);
-    const missing = await missingCommits(cache, [to, from]);
-    if (missing.length > 0 && !(await fetchCommits(cache, remote, credentials, missing))) return null;
-    const base = request.mergeBase ? await forkPoint(cache, from, to) : from;
-    return base === null ? null : pathsBetween(cache, base, to);
+  // Only the fetch holds the cache's queue: reading the fetched commits does not keep the clone waiting.
+  const cache = await options.queue.run(cacheKey, async () => {
+    const opened = await openCommitCache(options.cacheDir, cacheKey, options.timeoutMs);
+    const missing = await missingCommits(opened, [to, from]);
+    if (missing.length > 0 && !(await fetchCommits(opened, remote, credentials, missing))) return null;
+    return opened;
   });
+  if (cache === null) return null;
+  const base = request.mergeBase ? await forkPoint(cache, from, to) : from;
+  return base === null ? null : pathsBetween(cache, base, to);
 }

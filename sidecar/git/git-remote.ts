@@ -34,5 +34,8 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
       checkCacheKey(cacheKey);
       return commitCachePath(cacheDir, cacheKey);
     },
+    cacheSettled(cacheKey) {
+      return queue.run(cacheKey, async () => {});
+    },
   };
 }

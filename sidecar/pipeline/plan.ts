@@ -8,7 +8,14 @@ import type { BuildContext, FileSecret, Plan, PlanStage } from '../core/index.ts
 import { type CompileOptions, compileStage, DEFAULT_COMPILE_OPTIONS } from './compile.ts';
 import { firstMismatch, pipelineStatusFlags, stepRunPolicy, TRIGGER_CHECKS } from './conditions.ts';
 import { boundedContext, contextLimitProblem } from './context-limits.ts';
-import { isDockerType, isPipeline, type ParsedDocument, type Pipeline, stageName } from './document.ts';
+import {
+  isDockerType,
+  isEmptyCondition,
+  isPipeline,
+  type ParsedDocument,
+  type Pipeline,
+  stageName,
+} from './document.ts';
 import { type StageInfo, substitutionLookup } from './environment.ts';
 import { effectiveDependencies, findCycle, type PipelineVertex } from './graph.ts';
 import { lintDocument, lintPipelineFile } from './lint.ts';
@@ -59,6 +66,12 @@ export interface PipelinePlan {
   problems: Problem[];
   /** Set when Drone would create an errored build instead of stages; the plan is then empty. */
   error: string | null;
+  /**
+   * Whether a `paths:` condition was there to evaluate (a docker pipeline's trigger, or the `when` of a step of
+   * one after substitution). When not, the plan is the same whatever files changed, and the caller need not wait
+   * to learn them.
+   */
+  readsChangedPaths: boolean;
 }
 
 /** Errors that only fail the stage at run time (runner lint); every other error fails the whole build. */
@@ -211,6 +224,7 @@ function refusedPlan(rule: string, message: string): PipelinePlan {
     ignored: [],
     problems: [{ severity: 'error', rule, message, line: 1, col: 1 }],
     error: message,
+    readsChangedPaths: false,
   };
 }
 
@@ -264,6 +278,7 @@ function planWithin(
     ignored,
     problems,
     error,
+    readsChangedPaths: false,
   });
 
   const buildError = problems.find(
@@ -352,5 +367,10 @@ function planWithin(
     ignored,
     problems,
     error: null,
+    readsChangedPaths:
+      entries.some(({ pipeline }) => isDockerType(pipeline) && !isEmptyCondition(pipeline.trigger.paths)) ||
+      pipelines.some(({ pipeline }) =>
+        [...pipeline.services, ...pipeline.steps].some((step) => !isEmptyCondition(step.when.paths)),
+      ),
   };
 }

@@ -23,6 +23,7 @@ import {
   placeStage,
   type Repo,
   type RepoStore,
+  type RepositoryCache,
   type RunnerPool,
   type Running,
   type Stage,
@@ -46,7 +47,7 @@ export interface StageWorkerDeps {
   plan(file: PipelineSource, context: BuildContext, options: PlanOptions): Promise<PipelinePlan>;
   credentials(repo: Repo): GitCredentials;
   /** The trigger's git cache of the repository, which the clone reads before the network. */
-  gitCache?(repo: Repo): string;
+  gitCache?(repo: Repo): RepositoryCache;
   /**
    * The secrets the build's steps may use, by name, resolved when its stage starts (secrets/); throwing ends the
    * stage `error` with the message. Without it stages run with none.
@@ -166,7 +167,7 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
         ref: build.origin.ref,
         sha: build.origin.after,
         credentials: deps.credentials(repo),
-        ...(deps.gitCache === undefined ? {} : { cache: deps.gitCache(repo) }),
+        ...(deps.gitCache === undefined ? {} : deps.gitCache(repo)),
       },
       logs: deps.logSink(new Map([...stepRows.values()].map((step) => [step.name, step.id]))),
       statuses: stepRecorder(queue, stage, stepRows),

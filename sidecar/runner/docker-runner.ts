@@ -4,6 +4,7 @@ import type { Logger, Runner, StageResult, StageRun } from '../core/index.ts';
 import { selectorOf } from './labels.ts';
 import { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
 import { StageExecution } from './stage-execution.ts';
+import { freshStageNetworks, type StageNetworks } from './stage-networks.ts';
 import { recoverDockerStage } from './stage-recovery.ts';
 import { removeLabelled, resourceOwners, resourceStages } from './stage-resources.ts';
 
@@ -18,12 +19,13 @@ export interface DockerRunnerDeps {
  * once instead of waiting on requests a dead engine never answers.
  */
 export async function runDockerStage(
-  deps: { docker: Docker; logger: Logger; options: DockerRunnerOptions },
+  deps: { docker: Docker; logger: Logger; options: DockerRunnerOptions; networks?: StageNetworks },
   run: StageRun,
   engineLost?: AbortSignal,
 ): Promise<StageResult> {
   const { docker, logger } = deps;
-  const execution = new StageExecution({ ...deps, ...(engineLost ? { engineLost } : {}) }, run);
+  const networks = deps.networks ?? freshStageNetworks(docker);
+  const execution = new StageExecution({ ...deps, networks, ...(engineLost ? { engineLost } : {}) }, run);
   let left = false;
   try {
     const result = await execution.execute();
@@ -31,7 +33,7 @@ export async function runDockerStage(
     return result;
   } finally {
     // A stage left to recovery keeps running on the engine: its resources are what recovery re-attaches to.
-    if (!left)
+    if (!left) {
       await removeLabelled(docker, selectorOf(run.ids)).catch((error: unknown) => {
         logger.error('runner: cannot remove the resources of a stage', {
           repo: run.ids.repo,
@@ -40,6 +42,8 @@ export async function runDockerStage(
           error: String(error),
         });
       });
+      await networks.release(run.ids);
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import { engineMessage } from './docker-errors.ts';
 import { createDockerRunner, runDockerStage } from './docker-runner.ts';
 import { selectorOf } from './labels.ts';
 import { DEFAULT_RUNNER_OPTIONS, type DockerRunnerOptions } from './options.ts';
+import { freshStageNetworks, type StageNetworks, spareStageNetworks } from './stage-networks.ts';
 import { recoverDockerStage } from './stage-recovery.ts';
 import { hasLabelled } from './stage-resources.ts';
 import { unstartedResult } from './unstarted-result.ts';
@@ -74,6 +75,11 @@ export interface RunnerPoolDeps {
   pool?: Partial<RunnerPoolOptions>;
   /** Added to the warning about an engine that does not answer: where its address is configured. */
   fixHint?: string;
+  /**
+   * Keep a spare network per engine for the next stage (stage-networks.ts): for `serve`, which runs stage after
+   * stage; not for `exec`, whose one stage would leave a spare behind.
+   */
+  spareNetworks?: boolean;
 }
 
 /** Clients for the configured engines; throws AppError CONFIG_INVALID for a bad address or file. */
@@ -99,6 +105,7 @@ interface Slot {
   name: string;
   docker: Docker;
   runner: Runner;
+  networks: StageNetworks;
   capacity: number;
   labels: Record<string, string>;
   platform: Platform | null;
@@ -125,6 +132,9 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
     name: engine.name,
     docker: engine.docker,
     runner: createDockerRunner({ docker: engine.docker, logger, options: deps.runner ?? {} }),
+    networks: deps.spareNetworks
+      ? spareStageNetworks(engine.docker, logger)
+      : freshStageNetworks(engine.docker),
     capacity: engine.capacity,
     labels: { ...engine.labels },
     platform: engine.platform ?? null,
@@ -261,7 +271,7 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
       const outagesBefore = slot.outages;
       try {
         const result = await runDockerStage(
-          { docker: slot.docker, logger, options: runnerOptions },
+          { docker: slot.docker, logger, options: runnerOptions, networks: slot.networks },
           run,
           slot.lost.signal,
         );
@@ -367,9 +377,10 @@ export function createRunnerPool(deps: RunnerPoolDeps): RunnerPool {
 
     engines: engineStates,
 
-    close() {
+    async close() {
       closed = true;
       for (const slot of slots) clearTimeout(slot.timer);
+      await Promise.all(slots.map((slot) => slot.networks.close()));
     },
   };
 }

@@ -29,6 +29,8 @@ export interface GitCheckout {
    * Never a path a pusher chose.
    */
   cache?: string;
+  /** Waited for before the cache is read: a fetch into it may be under way. */
+  cacheSettled?: () => Promise<void>;
   /** Receives the commands (`+ git fetch ...`) and git's output, line by line. */
   note: (line: string) => void;
   signal: AbortSignal;
@@ -113,6 +115,7 @@ async function initialize(checkout: GitCheckout): Promise<void> {
  */
 async function fetchFromCache(checkout: GitCheckout, depth: string[]): Promise<boolean> {
   if (checkout.cache === undefined || checkout.sha === '') return false;
+  await checkout.cacheSettled?.();
   const args = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...depth, '--end-of-options'];
   try {
     await quietGit(checkout, [...args, checkout.cache, checkout.sha], cacheEnvironment(checkout), () => {});

@@ -7,6 +7,9 @@ const REPO_LABEL = `${LABEL_PREFIX}.repo`;
 const BUILD_LABEL = `${LABEL_PREFIX}.build`;
 const STAGE_LABEL = `${LABEL_PREFIX}.stage`;
 export const STEP_LABEL = `${LABEL_PREFIX}.step`;
+/** On step containers: the network they were made on, which a spare network's own labels do not tie to a stage. */
+export const NETWORK_LABEL = `${LABEL_PREFIX}.network`;
+const SPARE_LABEL = `${LABEL_PREFIX}.spare`;
 
 export function stageLabels(ids: StageRunIds): Record<string, string> {
   return {
@@ -19,6 +22,11 @@ export function stageLabels(ids: StageRunIds): Record<string, string> {
 
 export function stepLabels(ids: StageRunIds, step: string): Record<string, string> {
   return { ...stageLabels(ids), [STEP_LABEL]: step };
+}
+
+/** A network made before its stage is known: its instance's, with empty stage ids (see stage-networks.ts). */
+export function spareNetworkLabels(instance: string): Record<string, string> {
+  return { ...stageLabels({ instance, repo: '', build: '', stage: '' }), [SPARE_LABEL]: 'true' };
 }
 
 /** Docker's `label` filter for the selector; an empty selector matches everything this runner labelled. */

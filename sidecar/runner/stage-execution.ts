@@ -23,12 +23,12 @@ import { engineMessage } from './docker-errors.ts';
 import { checkoutCommit } from './git-checkout.ts';
 import { imageDigest } from './image-access.ts';
 import { type EnsuredImage, ensureImage } from './image-pull.ts';
-import { stepLabels } from './labels.ts';
+import { NETWORK_LABEL, stepLabels } from './labels.ts';
 import { createMasker, type Masker } from './log-masker.ts';
 import type { DockerRunnerOptions } from './options.ts';
+import type { StageNetworks } from './stage-networks.ts';
 import {
   combineStageResources,
-  createStageNetwork,
   createStageVolumes,
   type StageResources,
   type StageVolumes,
@@ -46,6 +46,8 @@ export interface StageExecutionDeps {
   docker: Docker;
   options: DockerRunnerOptions;
   logger: Logger;
+  /** Where the stage's network comes from (a spare, or one made for it). */
+  networks: StageNetworks;
   /** Aborted (with the reason as a message) when whoever watches the engine finds it gone: stop waiting on it. */
   engineLost?: AbortSignal;
 }
@@ -152,7 +154,7 @@ export class StageExecution {
       try {
         const { docker } = this.#deps;
         const { ids, stage } = this.#run;
-        const network = createStageNetwork(docker, ids);
+        const network = this.#deps.networks.take(ids);
         const volumes = createStageVolumes(docker, ids, stage);
         network.catch(() => {});
         volumes.catch(() => {});
@@ -313,6 +315,7 @@ export class StageExecution {
         trusted: this.#run.trusted,
         credentials: source.credentials,
         ...(source.cache === undefined ? {} : { cache: source.cache }),
+        ...(source.cacheSettled === undefined ? {} : { cacheSettled: source.cacheSettled }),
         note: (line) => log.note(line),
         signal: this.#abort.signal,
       });
@@ -366,7 +369,7 @@ export class StageExecution {
       resources,
       options,
       trusted: this.#run.trusted,
-      labels: stepLabels(this.#run.ids, step.name),
+      labels: { ...stepLabels(this.#run.ids, step.name), [NETWORK_LABEL]: resources.networkName },
       environment: stepEnvironment(
         this.#run.stage,
         step,

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { PlanStage, ResourceSelector, StageRunIds } from '../core/index.ts';
-import { ignoringMissing } from './docker-errors.ts';
-import { INSTANCE_LABEL, labelFilter, stageIdsOf, stageLabels } from './labels.ts';
+import { ignoringMissing, isNotFound } from './docker-errors.ts';
+import { INSTANCE_LABEL, labelFilter, NETWORK_LABEL, stageIdsOf, stageLabels } from './labels.ts';
 
 export interface StageResources {
   networkId: string;
@@ -16,16 +16,14 @@ export interface StageResources {
   tempVolumes: Map<string, string>;
 }
 
-function resourceName(): string {
+export function resourceName(): string {
   return `drone-gogs-${randomBytes(6).toString('hex')}`;
 }
 
 export type StageVolumes = Pick<StageResources, 'workspaceVolume' | 'tempVolumes'>;
+export type StageNetwork = Pick<StageResources, 'networkId' | 'networkName'>;
 
-export async function createStageNetwork(
-  docker: Docker,
-  ids: StageRunIds,
-): Promise<Pick<StageResources, 'networkId' | 'networkName'>> {
+export async function createStageNetwork(docker: Docker, ids: StageRunIds): Promise<StageNetwork> {
   const networkName = resourceName();
   const network = await docker.createNetwork({
     Name: networkName,
@@ -61,7 +59,7 @@ export async function createStageVolumes(
  * was made exists before the caller removes what the stage's labels find.
  */
 export async function combineStageResources(
-  network: Promise<Pick<StageResources, 'networkId' | 'networkName'>>,
+  network: Promise<StageNetwork>,
   volumes: Promise<StageVolumes>,
 ): Promise<StageResources> {
   const [made, kept] = await Promise.allSettled([network, volumes]);
@@ -70,7 +68,10 @@ export async function combineStageResources(
   return { ...made.value, ...kept.value };
 }
 
-/** Kills and removes matching containers, then networks, then volumes. Idempotent; returns how many it removed. */
+/**
+ * Kills and removes matching containers, then networks (those labelled, and the spares the containers name),
+ * then volumes. Idempotent; returns how many it removed.
+ */
 export async function removeLabelled(docker: Docker, selector: ResourceSelector): Promise<number> {
   const filters = JSON.stringify(labelFilter(selector));
   let removed = 0;
@@ -81,14 +82,30 @@ export async function removeLabelled(docker: Docker, selector: ResourceSelector)
     ),
   );
   removed += containerResults.filter(Boolean).length;
-  for (const info of await docker.listNetworks({ filters })) {
-    if (await ignoringMissing(() => docker.getNetwork(info.Id).remove())) removed++;
+  const networks = new Set((await docker.listNetworks({ filters })).map((info) => info.Name));
+  for (const info of containers) {
+    const named = info.Labels?.[NETWORK_LABEL];
+    if (named !== undefined && !networks.has(named) && (await isOurs(docker, named))) networks.add(named);
+  }
+  for (const name of networks) {
+    if (await ignoringMissing(() => docker.getNetwork(name).remove())) removed++;
   }
   const { Volumes } = await docker.listVolumes({ filters });
   for (const info of Volumes ?? []) {
     if (await ignoringMissing(() => docker.getVolume(info.Name).remove({ force: true }))) removed++;
   }
   return removed;
+}
+
+/** Whether a network a container names was made by this runner (never one a step's `network_mode` picked). */
+async function isOurs(docker: Docker, network: string): Promise<boolean> {
+  try {
+    const info = (await docker.getNetwork(network).inspect()) as { Labels?: Record<string, string> | null };
+    return info.Labels?.[INSTANCE_LABEL] !== undefined;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** The labels of every labelled container, network and volume. */

@@ -74,12 +74,20 @@ export async function processDelivery(
   }
 
   const origin = await originOf(event, repo, deps);
-  // Independent of each other: the file from the Gogs API, the changed paths from git (it fills the cache the
-  // clone then reads). A missing or oversized file leaves the paths unused; their fetch is not wasted.
-  const [file, changedPaths] = await Promise.all([
-    deps.gogs.getRawFile(repo.owner, repo.name, origin.after, repo.configPath, MAX_FILE_BYTES),
-    changedPathsOf(event, origin, repo, deps),
-  ]);
+  // The file from the Gogs API and the changed paths from git are fetched side by side; the paths also fill the
+  // cache the clone then reads, so their fetch goes on even when the plan turns out not to need them.
+  const fetchingPaths = changedPathsOf(event, origin, repo, deps);
+  let fetchedPaths: string[] | null | undefined;
+  void fetchingPaths.then((paths) => {
+    fetchedPaths = paths;
+  });
+  const file = await deps.gogs.getRawFile(
+    repo.owner,
+    repo.name,
+    origin.after,
+    repo.configPath,
+    MAX_FILE_BYTES,
+  );
   if (file === null)
     return {
       status: 'ignored',
@@ -98,19 +106,28 @@ export async function processDelivery(
       '',
       null,
     );
-  const now = deps.clock.now();
-  const context = buildContextOf({
-    origin,
-    repo,
-    system: deps.system,
-    number: 0,
-    changedPaths,
-    createdAt: now,
-    now,
-  });
-  const planned = await deps.plan({ source: file, fileName: repo.configPath }, context, {
-    trusted: repo.trusted,
-  });
+  const planWith = (changedPaths: string[] | null) => {
+    const now = deps.clock.now();
+    const context = buildContextOf({
+      origin,
+      repo,
+      system: deps.system,
+      number: 0,
+      changedPaths,
+      createdAt: now,
+      now,
+    });
+    return deps.plan({ source: file, fileName: repo.configPath }, context, { trusted: repo.trusted });
+  };
+  // Planned with the changed paths when they are already known; otherwise without them, and again with them
+  // only when a `paths:` condition is there to read them.
+  const known = fetchedPaths;
+  let changedPaths = known ?? null;
+  let planned = await planWith(changedPaths);
+  if (known === undefined && planned.readsChangedPaths) {
+    changedPaths = await fetchingPaths;
+    planned = await planWith(changedPaths);
+  }
   const config = new TextDecoder('utf-8', { fatal: false }).decode(file);
   if (planned.error !== null) return errored(planned.error, config, changedPaths);
   const running = planned.pipelines.filter((pipeline) => pipeline.runs);

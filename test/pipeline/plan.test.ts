@@ -251,3 +251,38 @@ name: x
     });
   });
 });
+
+describe('whether a plan reads the changed paths', () => {
+  const reads = (text: string, input: Parameters<typeof context>[0] = {}) =>
+    planPipelines(parse(text), context({ event: 'push', branch: 'main', ...input })).readsChangedPaths;
+  const step = (when: string) =>
+    `kind: pipeline\nname: a\nsteps:\n- name: s\n  image: busybox\n  commands: [true]\n${when}`;
+
+  it('does for a trigger, a step or a service with paths, and not otherwise', () => {
+    expect(reads(step(''))).toBe(false);
+    expect(reads(step('  when: {branch: [main], event: [push]}\n'))).toBe(false);
+    expect(reads(step('  when: {paths: [src/**]}\n'))).toBe(true);
+    expect(reads(step('  when: {paths: {exclude: [docs/**]}}\n'))).toBe(true);
+    expect(reads(`${step('')}trigger: {paths: [src/**]}\n`)).toBe(true);
+    expect(
+      reads(
+        'kind: pipeline\nname: a\nservices:\n- {name: db, image: redis, when: {paths: [db/**]}}\nsteps:\n- {name: s, image: busybox}\n',
+      ),
+    ).toBe(true);
+  });
+
+  it('does for a paths condition that substitution writes, and for a pipeline its trigger skips', () => {
+    // What substitution makes of the file is what is planned.
+    const keyed = step('  when:\n    ${KEY}: [src/**]\n');
+    expect(reads(keyed, { params: { KEY: 'paths' } })).toBe(true);
+    expect(reads(keyed, { params: { KEY: 'branch' } })).toBe(false);
+    expect(reads(`${step('')}trigger: {event: [tag], paths: [src/**]}\n`)).toBe(true);
+  });
+
+  it('does not for pipelines of other types or a file that does not plan', () => {
+    expect(reads('kind: pipeline\ntype: exec\nname: a\ntrigger: {paths: [x]}\nsteps:\n- {name: s}\n')).toBe(
+      false,
+    );
+    expect(reads('kind: pipeline\nname: a\nsteps: {}\ntrigger: {paths: [x]}\n')).toBe(false);
+  });
+});

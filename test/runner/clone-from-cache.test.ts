@@ -190,4 +190,26 @@ describe('clone from the git cache', () => {
     // Nor does the log name the host's cache path.
     expect(fromCache.notes.join('\n')).not.toContain(scratch.path);
   });
+  it('waits for a fetch into the cache under way, and then reads the commit from it', async () => {
+    const third = (await push({ 'version.txt': 'three\n' }, 'three')).sha;
+    // The trigger's fetch of the new commit, held at the remote until well after the clone has begun.
+    gogs.injectFault({ match: (request) => request.path.endsWith('/git-upload-pack'), delayMs: 1500 });
+    const fetching = git.changedPaths({
+      cacheKey,
+      remote: cloneUrl,
+      credentials,
+      from: secondSha,
+      to: third,
+      mergeBase: false,
+    });
+    const fromCache = await checkout({
+      sha: third,
+      cache: git.cachedRepository(cacheKey),
+      cacheSettled: () => git.cacheSettled(cacheKey),
+    });
+    expect(await fetching).toEqual(['version.txt']);
+    expect(fromCache.notes.join('\n')).toContain(`${third} from the local cache`);
+    expect(fromCache.notes.join('\n')).not.toContain('not in the local cache');
+    expect(await readFile(join(fromCache.directory, 'version.txt'), 'utf8')).toBe('three\n');
+  });
 });
