@@ -4,6 +4,7 @@ import type { ApiTokenStore, UserStore } from './identity.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
 import type { SecretStore } from './secrets.ts';
+import type { SigningKeyStore } from './workload-identity.ts';
 
 /**
  * What the sidecar keeps, and the store interfaces over it. store/ implements them on libSQL; every method
@@ -332,6 +333,7 @@ export interface Stores {
   audit: AuditStore;
   users: UserStore;
   apiTokens: ApiTokenStore;
+  workloadSigningKeys: SigningKeyStore;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import { createRepoStore } from './repo-store.ts';
 import { createRetentionStore } from './retention-store.ts';
 import { createSecretStore } from './secret-store.ts';
 import { upgradeStoredSecrets } from './secret-upgrade.ts';
+import { createSigningKeyStore } from './signing-key-store.ts';
 import { createStageQueueStore } from './stage-queue.ts';
 import { hotWriterOver } from './writer-thread.ts';
 
@@ -84,6 +85,7 @@ export async function openStores(
     audit: createAuditStore(database.db),
     users: createUserStore(database.db),
     apiTokens: createApiTokenStore(database.db),
+    workloadSigningKeys: createSigningKeyStore(database.db),
     writer,
     async close() {
       await deliveries.close();

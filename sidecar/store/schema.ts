@@ -10,6 +10,8 @@ import type {
   DeliveryStatus,
   StageStatus,
   StepStatus,
+  StoredSigningKey,
+  WorkloadSigningAlg,
 } from '../core/index.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -372,5 +374,139 @@ export const apiTokens = sqliteTable(
   (table) => [
     uniqueIndex('api_tokens_hash_unique').on(table.hash),
     index('api_tokens_user_idx').on(table.userId),
+  ],
+);
+
+/**
+ * Keys that sign workload tokens (core/workload-identity.ts). `private_key` is encrypted (secrets/) and bound to
+ * its kid; the unique generation lets one of several processes rotating at once insert the successor.
+ */
+export const workloadSigningKeys = sqliteTable(
+  'workload_signing_keys',
+  {
+    kid: text().primaryKey(),
+    generation: integer().notNull(),
+    alg: text().$type<WorkloadSigningAlg>().notNull(),
+    publicJwk: text({ mode: 'json' }).$type<StoredSigningKey['publicJwk']>().notNull(),
+    privateKey: text().notNull(),
+    createdAt: integer().notNull(),
+    notBefore: integer().notNull(),
+  },
+  (table) => [uniqueIndex('workload_signing_keys_generation_unique').on(table.generation)],
+);
+
+/**
+ * OpenID Connect providers, added by an admin at run time. `client_secret` is encrypted (secrets/), bound to the
+ * provider's name; the list columns are JSON arrays.
+ */
+export const oidcProviders = sqliteTable('oidc_providers', {
+  name: text().primaryKey(),
+  issuer: text().notNull(),
+  clientId: text().notNull(),
+  clientSecret: text().notNull(),
+  scopes: text({ mode: 'json' }).$type<string[]>().notNull(),
+  usernameClaim: text().notNull(),
+  groupsClaim: text().notNull(),
+  requiredGroups: text({ mode: 'json' }).$type<string[]>().notNull(),
+  adminGroups: text({ mode: 'json' }).$type<string[]>().notNull(),
+  requireVerifiedEmail: integer({ mode: 'boolean' }).notNull(),
+  /** How a person of this provider is matched to a Gogs user: `email` (verified) or `username` (= Gogs login). */
+  matchBy: text().$type<'email' | 'username'>().notNull(),
+  createdAt: integer().notNull(),
+  updatedAt: integer().notNull(),
+});
+
+/** A person as an OpenID provider knows them, and the Gogs user they are, once matched or linked. */
+export const identities = sqliteTable(
+  'identities',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    provider: text().notNull(),
+    subject: text().notNull(),
+    userId: integer().references(() => users.id),
+    username: text().notNull(),
+    email: text().notNull().default(''),
+    groups: text({ mode: 'json' }).$type<string[]>().notNull(),
+    createdAt: integer().notNull(),
+    lastLoginAt: integer().notNull(),
+  },
+  (table) => [
+    uniqueIndex('identities_provider_subject_unique').on(table.provider, table.subject),
+    index('identities_user_idx').on(table.userId),
+  ],
+);
+
+/**
+ * The one Gogs access token of a person (made once from the login form, or pasted), encrypted and bound to the
+ * user; what their permissions are read with.
+ */
+export const gogsLinks = sqliteTable('gogs_links', {
+  userId: integer()
+    .primaryKey()
+    .references(() => users.id),
+  token: text().notNull(),
+  /** `form` (made by the login form) or `pasted`. */
+  source: text().$type<'form' | 'pasted'>().notNull(),
+  createdAt: integer().notNull(),
+  /** When Gogs last accepted it; 0 once it was refused (a new one is made at the next form login). */
+  checkedAt: integer().notNull(),
+});
+
+/**
+ * Browser sessions. The cookie carries the session id (signed); only its SHA-256 is kept. `csrf` is the token a
+ * state-changing browser request must send back. Times in ms; `revoked_at` 0 while in force.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    hash: text().notNull(),
+    userId: integer().references(() => users.id),
+    identityId: integer().references(() => identities.id),
+    csrf: text().notNull(),
+    /** The ID token for RP-initiated logout, encrypted; '' without one. */
+    idToken: text().notNull().default(''),
+    createdAt: integer().notNull(),
+    lastSeenAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+    revokedAt: integer().notNull().default(0),
+  },
+  (table) => [
+    uniqueIndex('sessions_hash_unique').on(table.hash),
+    index('sessions_user_idx').on(table.userId),
+  ],
+);
+
+/** Keys that sign session cookies; retired keys still verify until the sessions they signed have ended. */
+export const sessionKeys = sqliteTable('session_keys', {
+  id: text().primaryKey(),
+  /** Encrypted (secrets/), bound to the key id. */
+  secret: text().notNull(),
+  createdAt: integer().notNull(),
+  /** 0 while it signs. */
+  retiredAt: integer().notNull().default(0),
+});
+
+/**
+ * What Gogs said a user may do on a repository, read with the user's own token; rows Gogs no longer returns
+ * are deleted at the next sync.
+ */
+export const permissions = sqliteTable(
+  'permissions',
+  {
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    repoId: integer()
+      .notNull()
+      .references(() => repos.id),
+    admin: integer({ mode: 'boolean' }).notNull(),
+    push: integer({ mode: 'boolean' }).notNull(),
+    pull: integer({ mode: 'boolean' }).notNull(),
+    syncedAt: integer().notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.repoId] }),
+    index('permissions_repo_idx').on(table.repoId),
   ],
 );

@@ -6,9 +6,10 @@ import {
   previousHookSecretPlace,
   type SecretUpgrader,
   secretPlace,
+  workloadSigningKeyPlace,
 } from '../core/index.ts';
 import type { Database } from './open-database.ts';
-import { repos, secrets } from './schema.ts';
+import { repos, secrets, workloadSigningKeys } from './schema.ts';
 
 const selectEncrypted = (from: Pick<Database, 'select'>) =>
   from
@@ -39,13 +40,18 @@ const stale = (upgrader: SecretUpgrader, row: EncryptedRow) =>
 const selectSecrets = (from: Pick<Database, 'select'>) =>
   from.select({ id: secrets.id, scope: secrets.scope, name: secrets.name, data: secrets.data }).from(secrets);
 
+const selectSigningKeys = (from: Pick<Database, 'select'>) =>
+  from
+    .select({ kid: workloadSigningKeys.kid, privateKey: workloadSigningKeys.privateKey })
+    .from(workloadSigningKeys);
+
 /**
  * Migrate's data step: re-encrypts every stored secret (the repositories' hook secrets, the repository and
- * organisation secrets of builds) that is not in the current format or key (SQL migrations cannot), in one
- * write transaction that rereads the rows, so several processes migrating at once upgrade
- * each value once and never overwrite a newer one. Idempotent; when every value is current it only reads.
- * A value that does not decrypt is left as it is, with a warning naming the repository. Returns how many
- * values it upgraded.
+ * organisation secrets of builds, the private halves of workload signing keys) that is not in the current
+ * format or key (SQL migrations cannot), in one write transaction that rereads the rows, so several processes
+ * migrating at once upgrade each value once and never overwrite a newer one. Idempotent; when every value is
+ * current it only reads. A value that does not decrypt is left as it is, with a warning naming its place.
+ * Returns how many values it upgraded.
  */
 export async function upgradeStoredSecrets(
   db: Database,
@@ -54,9 +60,11 @@ export async function upgradeStoredSecrets(
 ): Promise<number> {
   const rows = await selectEncrypted(db);
   const buildSecrets = await selectSecrets(db);
+  const signingKeys = await selectSigningKeys(db);
   if (
     !rows.some((row) => stale(upgrader, row).length > 0) &&
-    buildSecrets.every((row) => upgrader.isCurrent(row.data))
+    buildSecrets.every((row) => upgrader.isCurrent(row.data)) &&
+    signingKeys.every((row) => upgrader.isCurrent(row.privateKey))
   )
     return 0;
   return db.transaction(async (tx) => {
@@ -96,6 +104,20 @@ export async function upgradeStoredSecrets(
         if (!(error instanceof AppError)) throw error;
         logger.warn(
           `store: cannot upgrade ${place}: ${error.message}; \`drone-gogs secret update\` with the value replaces it`,
+        );
+      }
+    }
+    for (const row of await selectSigningKeys(tx)) {
+      if (upgrader.isCurrent(row.privateKey)) continue;
+      const place = workloadSigningKeyPlace(row.kid);
+      try {
+        const privateKey = upgrader.upgrade(row.privateKey, place);
+        await tx.update(workloadSigningKeys).set({ privateKey }).where(eq(workloadSigningKeys.kid, row.kid));
+        upgraded++;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        logger.warn(
+          `store: cannot upgrade ${place}: ${error.message}; workload tokens cannot be signed with it`,
         );
       }
     }
