@@ -25,11 +25,17 @@ import {
   type Stores,
   systemClock,
   type TokenService,
+  type WorkloadTokenIssuer,
 } from './core/index.ts';
 import { createGitRemote } from './git/index.ts';
 import { createGogsClient } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
-import { createAuthorizer, createTokenService, NO_ACCESS } from './identity/index.ts';
+import {
+  createAuthorizer,
+  createTokenService,
+  createWorkloadTokenIssuer,
+  NO_ACCESS,
+} from './identity/index.ts';
 import {
   cancelSuperseded,
   stagesRunningInDatabase,
@@ -121,6 +127,8 @@ export interface Services {
   tokens: TokenService;
   /** Reading the audit log back and checking its chain (with the current secret key's audit key). */
   auditTrail: AuditService;
+  /** Signs build steps' workload identity tokens; its keys are published under /.well-known/. */
+  workloadTokens: WorkloadTokenIssuer;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
   reconciler(): Reconciler;
   /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
@@ -335,6 +343,13 @@ export async function openServices(
       logger,
     }),
     auditTrail: createAuditService({ store: stores.audit, keys: new Map([[cipher.keyId, auditKey]]) }),
+    workloadTokens: createWorkloadTokenIssuer({
+      keys: stores.workloadSigningKeys,
+      cipher,
+      publicUrl: config.publicUrl,
+      clock,
+      logger,
+    }),
     reconciler,
     deliveryProcessor,
     planner,
@@ -386,6 +401,7 @@ export async function startSidecar(
       await services.stores.repos.list({ active: true });
     },
     version: VERSION,
+    workloadTokens: services.workloadTokens,
   });
   // Started in this order, stopped in reverse: webhooks are answered until everything else has stopped.
   const parts: Running[] = [];
@@ -423,6 +439,7 @@ export async function startSidecar(
     plan: (file, context, options) => services.planner.plan(file, context, options),
     credentials: services.gitCredentials,
     gitCache: services.gitCache,
+    workloadTokens: services.workloadTokens,
     secretsFor: (repo, build) => buildSecrets.forBuild(repo, build.origin),
     system: services.system,
     holder: instanceId,

@@ -2,6 +2,7 @@ import {
   type Build,
   type BuildProvenance,
   type BuildWithStages,
+  buildTrigger,
   type DroneBuild,
   type DroneBuildDetail,
   type DroneStage,
@@ -24,7 +25,7 @@ export function droneBuild(build: Build, repo: DroneViewRepo): DroneBuild {
   return {
     id: build.id,
     repo_id: build.repoId,
-    trigger: triggerOf(build),
+    trigger: buildTrigger(build),
     number: build.number,
     parent: build.parent,
     status: build.status,
@@ -136,17 +137,6 @@ function provenanceOf({ build, stages }: BuildWithStages): BuildProvenance {
       })),
     ),
   };
-}
-
-/**
- * Drone's trigger, which we do not store: hooks bring pushes, tags and pull requests (`@hook`), the scheduler
- * brings cron builds (`@cron`); custom builds, promotions, rollbacks and restarts are asked for by their sender.
- */
-function triggerOf(build: Build): string {
-  const { event, sender } = build.origin;
-  if (event === 'cron') return '@cron';
-  const fromHook = event === 'push' || event === 'tag' || event === 'pull_request';
-  return fromHook && build.parent === 0 ? '@hook' : sender;
 }
 
 /** Where Drone links a build without a link of its own (custom builds): the commit's page on Gogs. */

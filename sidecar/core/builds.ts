@@ -239,3 +239,14 @@ export interface ChangeFeed {
   /** Removes entries older than `before` (ms); returns how many. */
   prune(before: number): Promise<number>;
 }
+
+/**
+ * Drone's trigger, which is not stored: hooks bring pushes, tags and pull requests (`@hook`), the scheduler
+ * brings cron builds (`@cron`); custom builds, promotions, rollbacks and restarts are asked for by their sender.
+ */
+export function buildTrigger(build: Pick<Build, 'origin' | 'parent'>): string {
+  const { event, sender } = build.origin;
+  if (event === 'cron') return '@cron';
+  const fromHook = event === 'push' || event === 'tag' || event === 'pull_request';
+  return fromHook && build.parent === 0 ? '@hook' : sender;
+}

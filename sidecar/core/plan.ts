@@ -153,6 +153,11 @@ export interface PlanStep {
   unsetVariables: string[];
   /** Applied last: a secret wins over a variable of the same name, as in Docker with Drone's env order. */
   secrets: SecretRef[];
+  /**
+   * Workload identity tokens the step asked for (`id_tokens:`): a signed JWT for each audience, issued when the
+   * step starts and set in `env`, masked like a secret.
+   */
+  idTokens: { env: string; audience: string }[];
   runPolicy: RunPolicy;
   errorPolicy: ErrorPolicy;
   /** Step names this step waits for, after Drone's serial/graph rules (clone included when cloning). */

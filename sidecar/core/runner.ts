@@ -129,6 +129,11 @@ export interface StageRun {
    * then on (steps not started stay as they are); the result is `left`.
    */
   leave?: AbortSignal;
+  /**
+   * Issues a step's workload identity token (`id_tokens:`) for an audience, when the step starts; throws with a
+   * message for the step's log when it may not have one. Without it, a step that asks for one errors.
+   */
+  workloadToken?: (request: { step: string; audience: string }) => Promise<string>;
   /** The stage ends killed after this long (the repository's timeout), counted from when it starts on its engine. */
   timeoutMs: number;
   /**

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Counters, Logger } from '../core/index.ts';
+import type { Counters, Logger, WorkloadTokenIssuer } from '../core/index.ts';
 import { renderPrometheus } from '../telemetry/index.ts';
 import type { Inbox } from '../webhooks/index.ts';
 import { errorResponse, handleError } from './error-responses.ts';
 import { hookRoutes } from './hook-routes.ts';
+import { wellKnownRoutes } from './well-known-routes.ts';
 
 export interface HttpDeps {
   inbox: Inbox;
@@ -16,6 +17,8 @@ export interface HttpDeps {
   /** Resolves when the database answers; rejects otherwise. */
   checkDatabase: () => Promise<void>;
   version: string;
+  /** Whose keys and discovery document /.well-known/ publishes. */
+  workloadTokens: Pick<WorkloadTokenIssuer, 'issuer' | 'jwks'>;
 }
 
 /** The whole HTTP surface of the sidecar, without a port: main.ts serves it, tests call app.request(). */
@@ -44,6 +47,7 @@ export function createHttpApp(deps: HttpDeps) {
       body: { maxBytes: deps.maxHookBodyBytes, deadlineMs: deps.hookBodyTimeoutMs },
     }),
   );
+  app.route('/.well-known', wellKnownRoutes({ workloadTokens: deps.workloadTokens }));
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError(deps.logger));
   return app;

@@ -242,6 +242,7 @@ function emptyStep(name: string, role: PlanStep['role']): PlanStep {
     environment: {},
     unsetVariables: [],
     secrets: [],
+    idTokens: [],
     runPolicy: 'on-success',
     errorPolicy: 'fail',
     dependsOn: [],
@@ -320,6 +321,7 @@ function stepDraft(
     else ownVariables[name] = encodeSetting(value.value);
   }
   step.secrets = secrets;
+  step.idTokens = [...source.idTokens].map(([env, audience]) => ({ env, audience }));
 
   if (source.commands.length > 0) {
     const script = scriptSetup(source.commands, os);

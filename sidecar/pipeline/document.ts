@@ -79,6 +79,8 @@ export interface Step {
   shmSize: number;
   /** Declared by Drone's schema but ignored by the docker runner. */
   shell: string;
+  /** `id_tokens:` (drone-gogs, after GitLab's): environment variable name → the token's audience. */
+  idTokens: Map<string, string>;
 }
 
 export interface Volume {

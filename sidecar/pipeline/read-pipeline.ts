@@ -66,6 +66,7 @@ const STEP_KEYS = new Set([
   'memswap_limit',
   'shm_size',
   'shell',
+  'id_tokens',
 ]);
 
 /** Keys drone-yaml accepts on a step but the docker runner never reads, with what to do instead. */
@@ -279,7 +280,50 @@ function readStep(r: YamlReader, node: Node | null, path: string, what: 'step' |
     memSwapLimit: r.bytes(field('memswap_limit'), pathOf('memswap_limit'), 'memswap_limit'),
     shmSize: r.bytes(field('shm_size'), pathOf('shm_size'), 'shm_size'),
     shell: text('shell'),
+    idTokens: readIdTokens(r, field('id_tokens'), pathOf('id_tokens')),
   };
+}
+
+const ID_TOKEN_KEYS = new Set(['aud']);
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_AUDIENCE_CHARS = 256;
+
+/** `NAME: {aud: audience}` for each workload identity token the step wants. */
+function readIdTokens(r: YamlReader, node: Node | null, path: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const entries = object(r, node, path, 'id_tokens', 'any key');
+  if (entries === null) return out;
+  for (const entry of entries.values()) {
+    if (!ENVIRONMENT_NAME.test(entry.key)) {
+      r.report('error', 'invalid-id-token', `id_tokens: "${entry.key}" is not a variable name`, entry.path);
+      continue;
+    }
+    const fields = entry.value === null ? null : r.entries(entry.value, entry.path);
+    if (fields === null) {
+      r.report(
+        'error',
+        'invalid-id-token',
+        `id_tokens.${entry.key} must be a mapping with aud: the token's audience`,
+        entry.path,
+      );
+      continue;
+    }
+    r.unknownKeys(fields, ID_TOKEN_KEYS, `id_tokens.${entry.key}`);
+    const aud = fields.get('aud');
+    const audience = aud ? r.string(aud.value, aud.path, 'aud').trim() : '';
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+    if (audience === '' || audience.length > MAX_AUDIENCE_CHARS || /[\u0000-\u001f\u007f]/.test(audience)) {
+      r.report(
+        'error',
+        'invalid-id-token',
+        `id_tokens.${entry.key}.aud must be the audience the token is for (1 to ${MAX_AUDIENCE_CHARS} characters)`,
+        aud?.path ?? entry.path,
+      );
+      continue;
+    }
+    out.set(entry.key, audience);
+  }
+  return out;
 }
 
 /** `KEY: text`, `KEY: {from_secret: name}` or `KEY: {value: text}`; a null value leaves the variable unset. */

@@ -29,6 +29,7 @@ import {
   type Stage,
   type StageQueueStore,
   type StageRunIds,
+  type WorkloadTokenIssuer,
 } from '../core/index.ts';
 import type { PipelinePlan, PlanOptions } from '../pipeline/index.ts';
 import type { PipelineSource, SystemFacts } from '../trigger/index.ts';
@@ -36,6 +37,7 @@ import { reattachStage, type StageRecoveryDeps, takeOverDeadStages } from './rec
 import { stageEndOf, stepRecorder } from './run-recording.ts';
 import { settleBuild } from './settle-build.ts';
 import { compileStage } from './stage-compile.ts';
+import { stageWorkloadTokens } from './workload-token.ts';
 
 export interface StageWorkerDeps {
   queue: StageQueueStore;
@@ -48,6 +50,8 @@ export interface StageWorkerDeps {
   credentials(repo: Repo): GitCredentials;
   /** The trigger's git cache of the repository, which the clone reads before the network. */
   gitCache?(repo: Repo): RepositoryCache;
+  /** Signs the workload identity tokens steps ask for (`id_tokens:`); without it such steps error. */
+  workloadTokens?: Pick<WorkloadTokenIssuer, 'issue'>;
   /**
    * The secrets the build's steps may use, by name, resolved when its stage starts (secrets/); throwing ends the
    * stage `error` with the message. Without it stages run with none.
@@ -175,6 +179,9 @@ export function startStageWorker(deps: StageWorkerDeps): StageWorker {
       leave,
       timeoutMs: repo.timeoutMinutes === null ? deps.defaultTimeoutMs : repo.timeoutMinutes * 60_000,
       engine,
+      ...(deps.workloadTokens === undefined
+        ? {}
+        : { workloadToken: stageWorkloadTokens(deps.workloadTokens, build, repo, stage.name) }),
     });
     if (result.left) {
       logger.warn('queue: left a running stage for recovery', {

@@ -84,7 +84,9 @@ export class StageExecution {
   readonly #detached = new Map<string, StartedContainer>();
   readonly #images = new Map<string, Promise<EnsuredImage>>();
   readonly #secret: (name: string) => string;
-  readonly #masker: Masker;
+  #masker: Masker;
+  /** What the masker hides: the secrets, the clone's credentials and every workload token issued so far. */
+  readonly #maskedValues: string[];
   readonly #startedAt = Date.now();
   /** Aborted when the stage is being killed: stops work that is not a container (the host-side clone). */
   readonly #abort = new AbortController();
@@ -109,7 +111,22 @@ export class StageExecution {
     const credentials = run.workspace.kind === 'git' ? run.workspace.credentials : null;
     if (credentials !== null)
       masked.push(credentials.password, basicAuthorization(credentials).slice('Basic '.length));
+    this.#maskedValues = masked;
     this.#masker = createMasker(masked);
+  }
+
+  /** The step's workload identity tokens as `NAME=token`, masked from here on (its own log included). */
+  async #workloadTokens(step: PlanStep): Promise<string[]> {
+    const issue = this.#run.workloadToken;
+    const variables: string[] = [];
+    for (const { env, audience } of step.idTokens) {
+      if (issue === undefined) throw new Error('this runner issues no workload identity tokens (id_tokens)');
+      const token = await issue({ step: step.name, audience });
+      this.#maskedValues.push(token);
+      this.#masker = createMasker(this.#maskedValues);
+      variables.push(`${env}=${token}`);
+    }
+    return variables;
   }
 
   /** Runs the stage; the caller removes its Docker resources afterwards, whatever happens here. */
@@ -349,7 +366,19 @@ export class StageExecution {
   async #runContainer(step: PlanStep, resources: StageResources): Promise<void> {
     const { docker, options, logger } = this.#deps;
     this.#update(step.name, { status: 'running', startedAt: Date.now() });
+    let tokens: string[] = [];
+    let refused: string | null = null;
+    try {
+      tokens = await this.#workloadTokens(step);
+    } catch (error) {
+      refused = `cannot issue the step's id_tokens: ${errorMessage(error)}`;
+    }
     const log = this.#stepLog(step.name);
+    if (refused !== null) {
+      log.note(`drone-gogs: ${refused}`);
+      await log.close();
+      return this.#finishStep(step, { status: 'error', exitCode: null, error: refused });
+    }
     // A pull may take minutes: leaving does not wait for it.
     const ensured = await Promise.race([this.#ensureImage(step, log), this.#leaving.promise]);
     if (ensured === null) return void (await log.close());
@@ -381,7 +410,7 @@ export class StageExecution {
           failedSteps: this.#failedSteps,
         },
         this.#secret,
-      ),
+      ).concat(tokens),
     });
     let container: StartedContainer;
     try {

@@ -286,3 +286,35 @@ describe('whether a plan reads the changed paths', () => {
     expect(reads('kind: pipeline\nname: a\nsteps: {}\ntrigger: {paths: [x]}\n')).toBe(false);
   });
 });
+
+describe('id_tokens', () => {
+  const planOf = (tokens: string) =>
+    planPipelines(
+      parse(`kind: pipeline\nname: a\nsteps:\n- name: s\n  image: busybox\n  id_tokens:\n${tokens}`),
+      context({ event: 'push', branch: 'main' }),
+    );
+
+  it('compiles each variable with its audience into the step', () => {
+    const result = planOf(
+      '    AWS_TOKEN: {aud: sts.amazonaws.com}\n    vault_token: {aud: " https://vault "}\n',
+    );
+    expect(result.error).toBeNull();
+    const step = result.plan.stages[0]?.steps.find((each) => each.name === 's');
+    expect(step?.idTokens).toEqual([
+      { env: 'AWS_TOKEN', audience: 'sts.amazonaws.com' },
+      { env: 'vault_token', audience: 'https://vault' },
+    ]);
+  });
+
+  it('refuses a name that is not a variable, a missing or oversized audience, and unknown keys', () => {
+    const rules = (tokens: string) =>
+      planOf(tokens).problems.map((problem) => `${problem.severity} ${problem.rule}: ${problem.message}`);
+    expect(rules('    "A-B": {aud: x}\n')).toEqual([
+      'error invalid-id-token: id_tokens: "A-B" is not a variable name',
+    ]);
+    expect(rules('    A: x\n')[0]).toMatch(/^error invalid-id-token: id_tokens.A must be a mapping with aud/);
+    expect(rules('    A: {}\n')[0]).toMatch(/^error invalid-id-token: id_tokens.A.aud must be the audience/);
+    expect(rules(`    A: {aud: ${'a'.repeat(257)}}\n`)[0]).toMatch(/id_tokens.A.aud must be/);
+    expect(rules('    A: {aud: x, sub: y}\n')[0]).toMatch(/^warning unknown-key/);
+  });
+});

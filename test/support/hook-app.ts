@@ -72,6 +72,8 @@ export async function createHookTestApp(
       await stores.repos.list();
     },
     version: 'test',
+    // The hook tests publish no keys.
+    workloadTokens: { issuer: 'http://127.0.0.1', jwks: async () => ({ keys: [] }) },
   });
 
   const servers: HttpServer[] = [];
