@@ -29,6 +29,7 @@ Usage: drone-gogs <command> [options]
   pipeline plan FILE ...        show what a .drone.yml would run for an event
   exec [FILE]                   run a .drone.yml on the configured Docker engine, this folder as the workspace
   engines                       check the Docker engines builds run on
+  identity provider add|ls|rm   the OpenID Connect providers people sign in with
 
 \`drone-gogs COMMAND --help\` shows the usage of one. Settings come from DRONE_GOGS_* environment variables;
 see README.md.

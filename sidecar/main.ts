@@ -8,6 +8,7 @@ import {
   AppError,
   type AuditLog,
   type AuditService,
+  type Authorizer,
   type BuildService,
   type Clock,
   type Counters,
@@ -15,6 +16,8 @@ import {
   type GitCredentials,
   type GogsClient,
   type Logger,
+  type LoginService,
+  type OidcProviderService,
   type Repo,
   type RepoService,
   type RepositoryCache,
@@ -22,16 +25,24 @@ import {
   type Running,
   repositoryCacheKey,
   type SecretService,
+  type SessionService,
   type Stores,
   systemClock,
   type TokenService,
   type WorkloadTokenIssuer,
 } from './core/index.ts';
 import { createGitRemote } from './git/index.ts';
-import { createGogsClient } from './gogs/index.ts';
+import { createGogsClient, createGogsTokenIssuer } from './gogs/index.ts';
 import { createHttpApp, serveHttp } from './http/index.ts';
 import {
   createAuthorizer,
+  createGogsAccounts,
+  createLoginService,
+  createOidcProviderRegistry,
+  createOidcProviderService,
+  createPermissionSync,
+  createSessionPrincipals,
+  createSessionService,
   createTokenService,
   createWorkloadTokenIssuer,
   NO_ACCESS,
@@ -125,10 +136,18 @@ export interface Services {
   audit: AuditLog;
   /** API tokens of Gogs users: created, listed, revoked, and checked for a bearer. */
   tokens: TokenService;
+  /** OpenID providers, added and removed by CI admins while the sidecar runs. */
+  oidcProviders: OidcProviderService;
   /** Reading the audit log back and checking its chain (with the current secret key's audit key). */
   auditTrail: AuditService;
   /** Signs build steps' workload identity tokens; its keys are published under /.well-known/. */
   workloadTokens: WorkloadTokenIssuer;
+  /** Browser sessions: started at sign-in, resolved from the cookie, revoked at sign-out. */
+  sessions: SessionService;
+  /** Signing in with an OpenID provider or the Gogs form, and out. */
+  login: LoginService;
+  /** Who may do what: the policy over rights that follow Gogs. */
+  authorizer: Authorizer;
   /** Throws CONFIG_INVALID when the Gogs API is not configured. */
   reconciler(): Reconciler;
   /** Turns one stored delivery into its build; throws CONFIG_INVALID when the Gogs API is not configured. */
@@ -190,7 +209,6 @@ export async function openServices(
   const auditKey = auditKeyOf(secretKey.key);
   const audit = createAuditLog({ store: stores.audit, key: auditKey, keyId: cipher.keyId, clock, logger });
   // Rights come from Gogs once identity links people to it; until then only the box's admin has any.
-  const authorizer = createAuthorizer({ access: NO_ACCESS, audit, clock });
   const hookSecrets = createHookSecretResolver({ repos: stores.repos, cipher, clock });
   const intake = storeThread
     ? createThreadedIntake(storeThread)
@@ -223,6 +241,25 @@ export async function openServices(
     }
     return gogs;
   };
+  // Rights follow Gogs, read with each person's own token (cached for DRONE_GOGS_PERMISSION_TTL_SECONDS);
+  // without the Gogs API nobody but the box's admin has any.
+  const authorizer = createAuthorizer({
+    access: gogs
+      ? createPermissionSync({
+          users: stores.users,
+          links: stores.gogsLinks,
+          permissions: stores.permissions,
+          repos: stores.repos,
+          gogs: requireGogs,
+          cipher,
+          clock,
+          logger,
+          ttlMs: config.permissionTtlMs,
+        })
+      : NO_ACCESS,
+    audit,
+    clock,
+  });
   const registrar = () =>
     createHookRegistrar({
       gogs: requireGogs(),
@@ -319,6 +356,36 @@ export async function openServices(
     pool ??= openRunnerPool(config, logger);
     return pool;
   };
+  const sessions = createSessionService({
+    sessions: stores.sessions,
+    keys: stores.sessionKeys,
+    cipher,
+    principals: createSessionPrincipals({ admins: config.admins }),
+    audit,
+    clock,
+    logger,
+  });
+  const login = createLoginService({
+    providers: createOidcProviderRegistry({ store: stores.oidcProviders, cipher, clock, logger }),
+    accounts: createGogsAccounts({
+      users: stores.users,
+      links: stores.gogsLinks,
+      identities: stores.identities,
+      gogs: requireGogs,
+      issuer: createGogsTokenIssuer({ baseUrl: config.gogs.url ?? '', timeoutMs: config.gogs.timeoutMs }),
+      cipher,
+      audit,
+      clock,
+      logger,
+    }),
+    identities: stores.identities,
+    sessions,
+    cipher,
+    publicUrl: config.publicUrl,
+    admins: config.admins,
+    clock,
+    logger,
+  });
   return {
     config,
     logger,
@@ -342,6 +409,17 @@ export async function openServices(
       clock,
       logger,
     }),
+    oidcProviders: createOidcProviderService({
+      store: stores.oidcProviders,
+      cipher,
+      authorizer,
+      audit,
+      clock,
+      logger,
+    }),
+    sessions,
+    login,
+    authorizer,
     auditTrail: createAuditService({ store: stores.audit, keys: new Map([[cipher.keyId, auditKey]]) }),
     workloadTokens: createWorkloadTokenIssuer({
       keys: stores.workloadSigningKeys,
@@ -402,6 +480,15 @@ export async function startSidecar(
     },
     version: VERSION,
     workloadTokens: services.workloadTokens,
+    identity: {
+      publicUrl: config.publicUrl,
+      tokens: services.tokens,
+      sessions: services.sessions,
+      login: services.login,
+      repos: services.stores.repos,
+      authorizer: services.authorizer,
+      clock,
+    },
   });
   // Started in this order, stopped in reverse: webhooks are answered until everything else has stopped.
   const parts: Running[] = [];

@@ -20,4 +20,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   secret: async () => (await import('./secret.ts')).secretCommand,
   audit: async () => (await import('./audit.ts')).auditCommand,
   token: async () => (await import('./token.ts')).tokenCommand,
+  identity: async () => (await import('./identity.ts')).identityCommand,
 };

@@ -24,6 +24,8 @@ export interface Config {
   log: { format: 'text' | 'json'; level: 'debug' | 'info' | 'warn' | 'error' };
   /** Gogs logins of CI admins, lower case. */
   admins: ReadonlySet<string>;
+  /** How long rights read from Gogs are trusted (DRONE_GOGS_PERMISSION_TTL_SECONDS). */
+  permissionTtlMs: number;
   runner: {
     engines: EngineSetting[];
     /** Where the engines came from, when a file listed them. */
@@ -133,6 +135,7 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
         .map((login) => login.trim().toLowerCase())
         .filter((login) => login !== ''),
     ),
+    permissionTtlMs: raw.permissionTtlSeconds * 1000,
     runner: {
       engines,
       enginesFile: raw.enginesFile === undefined ? undefined : resolve(cwd, raw.enginesFile),

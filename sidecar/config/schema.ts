@@ -101,6 +101,11 @@ export const settings = {
         'expected Gogs logins separated by commas',
       ),
   },
+  /** How long rights read from Gogs are trusted before they are read again (changes read them within a minute). */
+  permissionTtlSeconds: {
+    env: 'PERMISSION_TTL_SECONDS',
+    schema: positiveInt.min(1, 'expected at least 1').default(900),
+  },
   logFormat: { env: 'LOG_FORMAT', schema: z.enum(['text', 'json']).default('text') },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']).default('info') },
   /** The Docker engine builds run on: '' = the local socket; `unix:///path`, `tcp://host:port`, `ssh://user@host`. */

@@ -26,7 +26,13 @@ export type AuditAction =
   | 'build.decline'
   | 'policy.deny'
   | 'token.create'
-  | 'token.revoke';
+  | 'token.revoke'
+  | 'identity.provider.add'
+  | 'identity.provider.remove'
+  | 'identity.gogs.link'
+  | 'login.failure'
+  | 'session.create'
+  | 'session.revoke';
 
 /** Facts about the action; never a secret's value. */
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;

@@ -156,6 +156,11 @@ export interface GogsClient {
   listOrgTeams(org: string): Promise<GogsTeam[]>;
   listCollaborators(owner: string, name: string): Promise<GogsCollaborator[]>;
   createIssueComment(owner: string, name: string, issueNumber: number, body: string): Promise<GogsComment>;
+  /**
+   * Users whose login or full name contains `query` (`GET /users/search?q=`; Gogs does not search emails), at
+   * most `limit`; emails are shown only to a signed-in caller.
+   */
+  searchUsers(query: string, limit: number): Promise<GogsUser[]>;
   /** A client acting as another user (their token), for permission checks. */
   withToken(token: string): GogsClient;
 }
@@ -164,4 +169,9 @@ export interface GogsClient {
 export interface GogsTokenIssuer {
   /** Creates a token named `name` for the user; Gogs returns its value only this once. */
   createToken(username: string, password: string, name: string): Promise<GogsToken>;
+  /**
+   * The user's token names (`sha1` holds no usable value since Gogs 0.13). Changes nothing, so it is also how a
+   * password is checked: a wrong one is AppError GOGS_UNAUTHORIZED.
+   */
+  listTokens(username: string, password: string): Promise<GogsToken[]>;
 }

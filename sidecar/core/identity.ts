@@ -16,6 +16,7 @@ export type UserFacts = Pick<StoredUser, 'gogsId' | 'login' | 'email' | 'fullNam
 export interface UserStore {
   /** Case-insensitive, as Gogs logins are. */
   findByLogin(login: string): Promise<StoredUser | null>;
+  findById(id: number): Promise<StoredUser | null>;
   /** Inserts or refreshes by Gogs id (a renamed user keeps their row). */
   upsert(facts: UserFacts): Promise<StoredUser>;
 }

@@ -1,9 +1,11 @@
 import type { AuditStore } from './audit.ts';
 import type { BuildStore, ChangeFeed } from './builds.ts';
 import type { ApiTokenStore, UserStore } from './identity.ts';
+import type { GogsLinkStore, IdentityStore, OidcProviderStore, PermissionStore } from './identity-links.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
 import type { SecretStore } from './secrets.ts';
+import type { SessionKeyStore, SessionStore } from './session.ts';
 import type { SigningKeyStore } from './workload-identity.ts';
 
 /**
@@ -333,7 +335,13 @@ export interface Stores {
   audit: AuditStore;
   users: UserStore;
   apiTokens: ApiTokenStore;
+  oidcProviders: OidcProviderStore;
+  gogsLinks: GogsLinkStore;
+  identities: IdentityStore;
+  permissions: PermissionStore;
   workloadSigningKeys: SigningKeyStore;
+  sessions: SessionStore;
+  sessionKeys: SessionKeyStore;
   close(): Promise<void>;
 }
 

@@ -28,6 +28,8 @@ export interface GogsCall {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path below /api/v1 with every segment already encoded; never a query string. */
   path: string;
+  /** Sent as the query string; never named in messages. */
+  query?: Readonly<Record<string, string>>;
   topic: GogsTopic;
   subject: string;
   body?: unknown;
@@ -94,7 +96,8 @@ export function createGogsTransport(options: GogsTransportOptions): GogsTranspor
       let status: number;
       let bytes: Uint8Array;
       try {
-        const response = await options.fetch(`${apiRoot}${call.path}`, {
+        const search = call.query === undefined ? '' : `?${new URLSearchParams(call.query)}`;
+        const response = await options.fetch(`${apiRoot}${call.path}${search}`, {
           method: call.method,
           headers,
           body,

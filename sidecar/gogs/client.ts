@@ -18,6 +18,7 @@ import {
   teamSchema,
   tokenSchema,
   userSchema,
+  userSearchSchema,
 } from './wire-schemas.ts';
 
 export interface GogsClientOptions {
@@ -237,6 +238,17 @@ function createClientWith(options: GogsClientOptions, credentialHint: string): G
       return parseJsonReply(reply, commentSchema, 'a comment');
     },
 
+    async searchUsers(query, limit) {
+      const reply = await transport.send({
+        method: 'GET',
+        path: '/users/search',
+        query: { q: query, limit: String(limit) },
+        topic: 'account',
+        subject: '',
+      });
+      return parseJsonReply(reply, userSearchSchema, 'a user search').data;
+    },
+
     withToken(token) {
       return createClientWith({ ...options, token }, USER_TOKEN_HINT);
     },
@@ -255,18 +267,31 @@ function isDuplicateTokenError(error: unknown): boolean {
 }
 
 export function createGogsTokenIssuer(options: GogsTokenIssuerOptions): GogsTokenIssuer {
+  const basicTransport = (username: string, password: string) => {
+    const basic = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+    return createGogsTransport({
+      baseUrl: options.baseUrl,
+      authorization: `Basic ${basic}`,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      fetch: options.fetch ?? fetch,
+      userAgent: DEFAULT_USER_AGENT,
+      credentialHint: `Check the username and password of ${username}: Gogs creates tokens only for the user who signs in with Basic auth.`,
+      secrets: [password, basic],
+    });
+  };
   return {
-    async createToken(username, password, name) {
-      const basic = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
-      const transport = createGogsTransport({
-        baseUrl: options.baseUrl,
-        authorization: `Basic ${basic}`,
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        fetch: options.fetch ?? fetch,
-        userAgent: DEFAULT_USER_AGENT,
-        credentialHint: `Check the username and password of ${username}: Gogs creates tokens only for the user who signs in with Basic auth.`,
-        secrets: [password, basic],
+    async listTokens(username, password) {
+      const reply = await basicTransport(username, password).send({
+        method: 'GET',
+        path: `/users/${segment(username)}/tokens`,
+        topic: 'token',
+        subject: username,
       });
+      return parseJsonReply(reply, z.array(tokenSchema), 'a list of access tokens');
+    },
+
+    async createToken(username, password, name) {
+      const transport = basicTransport(username, password);
       const path = `/users/${segment(username)}/tokens`;
       try {
         const reply = await transport.send({

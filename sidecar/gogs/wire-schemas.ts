@@ -138,6 +138,9 @@ export const commentSchema: z.ZodType<GogsComment> = z.object({
   updated_at: z.string(),
 });
 
+/** `GET /users/search`: `{"ok": true, "data": [User…]}`. */
+export const userSearchSchema = z.object({ data: z.array(userSchema) });
+
 export const tokenSchema: z.ZodType<GogsToken> = z.object({ name: z.string(), sha1: z.string().min(1) });
 
 /**

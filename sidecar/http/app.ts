@@ -1,10 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Counters, Logger, WorkloadTokenIssuer } from '../core/index.ts';
+import type {
+  Authorizer,
+  Clock,
+  Counters,
+  Logger,
+  LoginService,
+  RepoStore,
+  SessionService,
+  TokenService,
+  WorkloadTokenIssuer,
+} from '../core/index.ts';
 import { renderPrometheus } from '../telemetry/index.ts';
 import type { Inbox } from '../webhooks/index.ts';
+import { authRoutes } from './auth-routes.ts';
+import { csrfMiddleware } from './csrf-middleware.ts';
 import { errorResponse, handleError } from './error-responses.ts';
 import { hookRoutes } from './hook-routes.ts';
+import { formBodyLimit, loginRoutes } from './login-routes.ts';
+import { type PrincipalEnv, principalMiddleware } from './principal-middleware.ts';
+import { userRoutes } from './user-routes.ts';
 import { wellKnownRoutes } from './well-known-routes.ts';
 
 export interface HttpDeps {
@@ -19,6 +34,16 @@ export interface HttpDeps {
   version: string;
   /** Whose keys and discovery document /.well-known/ publishes. */
   workloadTokens: Pick<WorkloadTokenIssuer, 'issuer' | 'jwks'>;
+  /** Who is asking, and signing in: absent for a sidecar that serves only /hook (tests of the inbox). */
+  identity?: {
+    publicUrl: string;
+    tokens: Pick<TokenService, 'authenticate'>;
+    sessions: Pick<SessionService, 'resolve'>;
+    login: LoginService;
+    repos: Pick<RepoStore, 'findByFullName'>;
+    authorizer: Authorizer;
+    clock: Clock;
+  };
 }
 
 /** The whole HTTP surface of the sidecar, without a port: main.ts serves it, tests call app.request(). */
@@ -48,6 +73,18 @@ export function createHttpApp(deps: HttpDeps) {
     }),
   );
   app.route('/.well-known', wellKnownRoutes({ workloadTokens: deps.workloadTokens }));
+  const { identity } = deps;
+  if (identity !== undefined) {
+    // Webhooks carry no cookie and no bearer: /hook is mounted before these and never passes through them.
+    const people = new Hono<PrincipalEnv>();
+    people.use(principalMiddleware(identity));
+    people.use(formBodyLimit);
+    people.use(csrfMiddleware({ publicUrl: identity.publicUrl }));
+    people.route('/auth', authRoutes(identity));
+    people.route('/api', userRoutes());
+    people.route('/', loginRoutes(identity));
+    app.route('/', people);
+  }
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError(deps.logger));
   return app;

@@ -311,7 +311,6 @@ function readIdTokens(r: YamlReader, node: Node | null, path: string): Map<strin
     r.unknownKeys(fields, ID_TOKEN_KEYS, `id_tokens.${entry.key}`);
     const aud = fields.get('aud');
     const audience = aud ? r.string(aud.value, aud.path, 'aud').trim() : '';
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
     if (audience === '' || audience.length > MAX_AUDIENCE_CHARS || /[\u0000-\u001f\u007f]/.test(audience)) {
       r.report(
         'error',

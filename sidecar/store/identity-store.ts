@@ -13,6 +13,10 @@ export function createUserStore(db: Database): UserStore {
         .limit(1);
       return row ?? null;
     },
+    async findById(id) {
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      return row ?? null;
+    },
 
     async upsert(facts) {
       const now = Date.now();

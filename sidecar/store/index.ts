@@ -4,15 +4,19 @@ import { createBranchHeadStore } from './branch-head-store.ts';
 import { createBuildStore } from './build-store.ts';
 import { createChangeFeed } from './change-feed.ts';
 import { createDeliveryStore } from './delivery-store.ts';
+import { createGogsLinkStore, createIdentityStore } from './gogs-link-store.ts';
 import { createNativeHotWriter, type HotWriter } from './hot-writer.ts';
 import { createApiTokenStore, createUserStore } from './identity-store.ts';
 import { createInstanceStore } from './instance-store.ts';
 import { createLogStore } from './log-store.ts';
+import { createOidcProviderStore } from './oidc-provider-store.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
+import { createPermissionStore } from './permission-store.ts';
 import { createRepoStore } from './repo-store.ts';
 import { createRetentionStore } from './retention-store.ts';
 import { createSecretStore } from './secret-store.ts';
 import { upgradeStoredSecrets } from './secret-upgrade.ts';
+import { createSessionKeyStore, createSessionStore } from './session-store.ts';
 import { createSigningKeyStore } from './signing-key-store.ts';
 import { createStageQueueStore } from './stage-queue.ts';
 import { hotWriterOver } from './writer-thread.ts';
@@ -85,7 +89,13 @@ export async function openStores(
     audit: createAuditStore(database.db),
     users: createUserStore(database.db),
     apiTokens: createApiTokenStore(database.db),
+    oidcProviders: createOidcProviderStore(database.db),
+    gogsLinks: createGogsLinkStore(database.db),
+    identities: createIdentityStore(database.db),
+    permissions: createPermissionStore(database.db),
     workloadSigningKeys: createSigningKeyStore(database.db),
+    sessions: createSessionStore(database.db),
+    sessionKeys: createSessionKeyStore(database.db),
     writer,
     async close() {
       await deliveries.close();

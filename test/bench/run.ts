@@ -11,6 +11,7 @@ const benches = [
   'runner.ts',
   'build-list.ts',
   'policy.ts',
+  'auth-check.ts',
   'push-to-step.ts',
 ].filter(
   (name) =>

@@ -7,7 +7,7 @@ import { grantedMode } from './access.ts';
 import { bindJson } from './api-binding.ts';
 import { type ApiEnv, emptyReply, errorReply, jsonReply, tokenUser } from './api-support.ts';
 import type { DoubleContext } from './double-context.ts';
-import { AccessMode, newTokenValue, type OrgRecord, sha256Hex } from './model.ts';
+import { AccessMode, newTokenValue, type OrgRecord, sha256Hex, type UserRecord } from './model.ts';
 import { orgJson, repoJson, teamJson, userJson } from './wire-shapes.ts';
 
 export function registerUserRoutes(app: Hono<ApiEnv>, context: DoubleContext): void {
@@ -39,6 +39,28 @@ export function registerUserRoutes(app: Hono<ApiEnv>, context: DoubleContext): v
       200,
       user.tokens.map((token) => ({ name: token.name, sha1: token.sha256.slice(0, 40) })),
     );
+  });
+
+  app.get('/users/search', (c) => {
+    // searchUsers + SearchByName: individual users whose lower name or lower full name contains q; an empty q
+    // finds nobody; `limit` defaults to 10; emails only for a signed-in caller.
+    const keyword = (c.req.query('q') ?? '').toLowerCase();
+    const limit = Number.parseInt(c.req.query('limit') ?? '', 10);
+    const found =
+      keyword === ''
+        ? []
+        : state.accounts.filter(
+            (account): account is UserRecord =>
+              account.kind === 'user' &&
+              (account.username.toLowerCase().includes(keyword) ||
+                account.fullName.toLowerCase().includes(keyword)),
+          );
+    const signedIn = c.get('caller').user !== null;
+    const data = found
+      .slice(0, limit > 0 ? limit : 10)
+      .map((user) => userJson(context, user))
+      .map((json) => (signedIn ? json : { ...json, email: '' }));
+    return jsonReply(c, 200, { ok: true, data });
   });
 
   app.get('/users/:username', (c) => {

@@ -46,6 +46,10 @@ export interface GogsDouble {
   /** Adds a user and returns a fresh 40-hex token for it. */
   addUser(input: AddUserInput): { id: number; username: string; token: string };
   addToken(username: string, name: string): string;
+  /** Deletes a token as a user does in Gogs' web UI (the API cannot); true when there was one of that name. */
+  deleteToken(username: string, name: string): boolean;
+  /** The names of a user's tokens, oldest first. */
+  tokenNames(username: string): string[];
   /** An organisation and its Owners team (permission `owner`, every repository). */
   addOrg(input: { username: string; owners: readonly string[]; fullName?: string; description?: string }): {
     id: number;
@@ -59,6 +63,9 @@ export interface GogsDouble {
   }): { id: number };
   createRepo(input: CreateRepoInput): Promise<{ id: number; cloneUrl: string }>;
   addCollaborator(input: RepoTarget & { username: string; level: CollaboratorLevel }): void;
+  removeCollaborator(input: RepoTarget & { username: string }): void;
+  /** Takes a user out of a team (by the id addTeam or addOrg's Owners team has). */
+  removeTeamMember(teamId: number, username: string): void;
   setIssuesEnabled(target: RepoTarget, enabled: boolean): void;
   addHook(input: AddHookInput): HookSnapshot;
   hooks(owner: string, name: string): HookSnapshot[];

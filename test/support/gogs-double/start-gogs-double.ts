@@ -123,6 +123,15 @@ export async function startGogsDouble(options: GogsDoubleOptions = {}): Promise<
     addToken(username, name) {
       return addToken(state, userOf(username), name);
     },
+    deleteToken(username, name) {
+      const user = userOf(username);
+      const before = user.tokens.length;
+      user.tokens = user.tokens.filter((token) => token.name !== name);
+      return user.tokens.length < before;
+    },
+    tokenNames(username) {
+      return userOf(username).tokens.map((token) => token.name);
+    },
     addOrg(input) {
       return { id: addOrg(state, input).id };
     },
@@ -137,6 +146,14 @@ export async function startGogsDouble(options: GogsDoubleOptions = {}): Promise<
     },
     addCollaborator(input) {
       addCollaborator(state, input);
+    },
+    removeCollaborator(input) {
+      repoOf(input).collaborators.delete(userOf(input.username).id);
+    },
+    removeTeamMember(teamId, username) {
+      const team = state.teams.find((candidate) => candidate.id === teamId);
+      if (!team) throw new Error(`gogs double: no team ${teamId}`);
+      team.memberIds.delete(userOf(username).id);
     },
     setIssuesEnabled(target, enabled) {
       repoOf(target).enableIssues = enabled;
