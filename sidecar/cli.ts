@@ -30,6 +30,9 @@ Usage: drone-gogs <command> [options]
   exec [FILE]                   run a .drone.yml on the configured Docker engine, this folder as the workspace
   engines                       check the Docker engines builds run on
   identity provider add|ls|rm   the OpenID Connect providers people sign in with
+  token create|ls|revoke        API tokens of Gogs users
+  rotate session-keys           sign sessions with a new key (the old one verifies until its sessions end)
+  audit export|verify           the tamper-evident audit log
 
 \`drone-gogs COMMAND --help\` shows the usage of one. Settings come from DRONE_GOGS_* environment variables;
 see README.md.

@@ -41,6 +41,7 @@ import {
   createOidcProviderRegistry,
   createOidcProviderService,
   createPermissionSync,
+  createPusherCheck,
   createSessionPrincipals,
   createSessionService,
   createTokenService,
@@ -332,6 +333,8 @@ export async function openServices(
     },
   });
   const autoCancel = { builds: stores.builds, queue: stores.stageQueue, repos: stores.repos, clock, logger };
+  const providers = createOidcProviderRegistry({ store: stores.oidcProviders, cipher, clock, logger });
+  const pushers = createPusherCheck({ users: stores.users, identities: stores.identities, providers });
   const deliveryProcessor = () => {
     const gogsClient = requireGogs();
     return async (delivery: Delivery) => {
@@ -342,6 +345,7 @@ export async function openServices(
         git,
         credentials: gitCredentials,
         plan: (file, context, options) => planner.plan(file, context, options),
+        pushers,
         system,
         clock,
         logger,
@@ -360,13 +364,13 @@ export async function openServices(
     sessions: stores.sessions,
     keys: stores.sessionKeys,
     cipher,
-    principals: createSessionPrincipals({ admins: config.admins }),
+    principals: createSessionPrincipals({ admins: config.admins, providers: () => providers.providers() }),
     audit,
     clock,
     logger,
   });
   const login = createLoginService({
-    providers: createOidcProviderRegistry({ store: stores.oidcProviders, cipher, clock, logger }),
+    providers,
     accounts: createGogsAccounts({
       users: stores.users,
       links: stores.gogsLinks,

@@ -63,6 +63,7 @@ const add = defineCommand({
   --groups-claim CLAIM       the claim with the groups (default groups)
   --required-group GROUP     only members of this group may sign in; repeat for several (any one will do)
   --admin-group GROUP        members of this group are CI admins; repeat for several
+  --role-group ROLE=GROUP    members of GROUP have ROLE (deployer: may promote with read access); repeat
   --require-verified-email   refuse people whose email is not verified
   --match-by email|username  how a person is matched to a Gogs user: verified email (default), or the
                              username claim as the Gogs login
@@ -78,6 +79,7 @@ const add = defineCommand({
     'groups-claim': { type: 'string' },
     'required-group': { type: 'string', multiple: true },
     'admin-group': { type: 'string', multiple: true },
+    'role-group': { type: 'string', multiple: true },
     'require-verified-email': { type: 'boolean', default: false },
     'match-by': { type: 'string' },
   },
@@ -90,6 +92,15 @@ const add = defineCommand({
     const matchBy = values['match-by'];
     if (matchBy !== undefined && !OIDC_MATCH_RULES.includes(matchBy as OidcMatchRule))
       return usageError('--match-by takes email or username');
+    const byRole = new Map<string, string[]>();
+    for (const pair of values['role-group'] ?? []) {
+      const at = pair.indexOf('=');
+      if (at <= 0 || at === pair.length - 1)
+        return usageError(`--role-group takes ROLE=GROUP, not ${JSON.stringify(pair)}`);
+      const role = pair.slice(0, at);
+      byRole.set(role, [...(byRole.get(role) ?? []), pair.slice(at + 1)]);
+    }
+    const roleGroups = Object.fromEntries(byRole);
     const secret = await readSecretFile(io.cwd, values['client-secret-file']);
     if ('problem' in secret) {
       io.stderr(`drone-gogs: ${secret.problem}\n`);
@@ -107,6 +118,7 @@ const add = defineCommand({
         ...(values['groups-claim'] === undefined ? {} : { groupsClaim: values['groups-claim'] }),
         requiredGroups: values['required-group'] ?? [],
         adminGroups: values['admin-group'] ?? [],
+        roleGroups,
         requireVerifiedEmail: values['require-verified-email'] ?? false,
         ...(matchBy === undefined ? {} : { matchBy: matchBy as OidcMatchRule }),
       });

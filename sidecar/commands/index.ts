@@ -21,4 +21,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<DeclaredCommand>>> 
   audit: async () => (await import('./audit.ts')).auditCommand,
   token: async () => (await import('./token.ts')).tokenCommand,
   identity: async () => (await import('./identity.ts')).identityCommand,
+  rotate: async () => (await import('./rotate.ts')).rotateCommand,
 };

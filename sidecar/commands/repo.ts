@@ -84,6 +84,7 @@ const DEFAULT_DELIVERY_LIST = 20;
 
 /** Switches `repo set` takes bare (on) or as `=true`/`=false`, as Drone's CLI does. */
 const SWITCHES = {
+  'require-verified-pusher': 'requireVerifiedPusher',
   'ignore-forks': 'ignoreForks',
   'ignore-pull-requests': 'ignorePullRequests',
   'auto-cancel-pushes': 'autoCancelPushes',
@@ -100,6 +101,7 @@ const setOptions = {
   'approve-user': { type: 'string', multiple: true },
   'no-approve-user': { type: 'string', multiple: true },
   throttle: { type: 'string' },
+  'require-verified-pusher': { type: 'string' },
   'ignore-forks': { type: 'string' },
   'ignore-pull-requests': { type: 'string' },
   'auto-cancel-pushes': { type: 'string' },
@@ -109,7 +111,7 @@ const setOptions = {
 
 const parsedSet = defineCommand({
   name: 'repo set',
-  args: 'OWNER/NAME [--trusted=true|false] [--timeout=MINUTES|default] [--config=PATH] [--approval=RULE] [--approve-user LOGIN] [--no-approve-user LOGIN] [--ignore-forks[=false]] [--ignore-pull-requests[=false]] [--auto-cancel-pushes[=false]] [--auto-cancel-pull-requests[=false]] [--auto-cancel-running[=false]] [--throttle N]',
+  args: 'OWNER/NAME [--trusted=true|false] [--timeout=MINUTES|default] [--config=PATH] [--approval=RULE] [--approve-user LOGIN] [--no-approve-user LOGIN] [--require-verified-pusher[=false]] [--ignore-forks[=false]] [--ignore-pull-requests[=false]] [--auto-cancel-pushes[=false]] [--auto-cancel-pull-requests[=false]] [--auto-cancel-running[=false]] [--throttle N]',
   summary: 'what its builds may do, whose wait for approval, which are built, cancelled or held back',
   details: `  --trusted=true|false       may its pipelines run privileged containers, mount host paths and devices,
                              and use the host's network
@@ -119,6 +121,8 @@ const parsedSet = defineCommand({
                              (forks: pull requests from forks, the default)
   --approve-user LOGIN       a Gogs user whose builds never wait; repeat for more (at most ${MAX_ALLOW_LIST})
   --no-approve-user LOGIN    take a user off that list
+  --require-verified-pusher  a push waits unless its pusher signed in through an identity provider (and is
+                             in its required groups)
   --ignore-forks             build no pull requests from forks
   --ignore-pull-requests     build no pull requests at all
   --auto-cancel-pushes       a push cancels the older pending builds of its branch
@@ -262,7 +266,7 @@ function formatSettings(repo: RepoView, effectiveTimeoutMinutes: number): string
     `${repo.fullName}: ${repo.trusted ? 'trusted' : 'not trusted'}, stage timeout ${effectiveTimeoutMinutes} min${
       repo.timeoutMinutes === null ? ' (the default)' : ''
     }, pipeline file ${terminalText(repo.configPath, 1100)}`,
-    `  approval: ${repo.requireApproval}${allowed}`,
+    `  approval: ${repo.requireApproval}${allowed}${repo.requireVerifiedPusher ? '; pushes by pushers not signed in through an identity provider wait too' : ''}`,
     `  ignored: ${on([
       [repo.ignorePullRequests, 'pull requests'],
       [repo.ignoreForks && !repo.ignorePullRequests, 'pull requests from forks'],

@@ -32,7 +32,8 @@ export type AuditAction =
   | 'identity.gogs.link'
   | 'login.failure'
   | 'session.create'
-  | 'session.revoke';
+  | 'session.revoke'
+  | 'session-keys.rotate';
 
 /** Facts about the action; never a secret's value. */
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;

@@ -16,6 +16,8 @@ export const OIDC_MATCH_RULES: readonly OidcMatchRule[] = ['email', 'username'];
 /** A provider's configuration with its match rule. */
 export interface OidcProviderEntry extends OidcProviderConfig {
   matchBy: OidcMatchRule;
+  /** Policy roles (`deployer`, see policy/'s ROLE_GRANTS) by the provider groups whose members have them. */
+  roleGroups: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A provider as stored: `clientSecret` is encrypted (secrets/) at {@link oidcClientSecretPlace}. */
@@ -49,6 +51,7 @@ export interface OidcProviderView {
   admin_groups: string[];
   require_verified_email: boolean;
   match_by: OidcMatchRule;
+  role_groups: Record<string, string[]>;
   created: number;
   updated: number;
 }
@@ -114,6 +117,8 @@ export interface IdentityStore {
   record(identity: Omit<StoredIdentity, 'id' | 'createdAt'>): Promise<StoredIdentity>;
   find(provider: string, subject: string): Promise<StoredIdentity | null>;
   findById(id: number): Promise<StoredIdentity | null>;
+  /** The identities linked to a Gogs user, oldest first. */
+  listByUser(userId: number): Promise<StoredIdentity[]>;
 }
 
 /** The rights Gogs gave a user on one repository the sidecar knows. */
@@ -127,6 +132,12 @@ export interface PermissionStore {
   /** The user's rows become exactly `rows`, in one transaction: rows not given are deleted (revocation). */
   replaceForUser(userId: number, rows: readonly Omit<PermissionRow, 'userId'>[]): Promise<void>;
   list(userId: number): Promise<PermissionRow[]>;
+}
+
+/** require_verified_pusher's question about the sender of a push. */
+export interface PusherCheck {
+  /** Whether the Gogs user `login` signed in through an OpenID provider and meets its required groups. */
+  verified(login: string): Promise<boolean>;
 }
 
 /** How signing in with Gogs credentials, a pasted token or an OIDC identity ends. */

@@ -40,6 +40,11 @@ export interface Repo {
   requireApproval: ApprovalRule;
   /** Gogs logins (lower case) whose builds never wait for approval. */
   approvalAllowList: string[];
+  /**
+   * A push whose Gogs pusher has signed in through an OpenID provider (and is in its required groups) runs at
+   * once; any other push waits for approval.
+   */
+  requireVerifiedPusher: boolean;
   /** No builds for pull requests from forks / for any pull request. */
   ignoreForks: boolean;
   ignorePullRequests: boolean;
@@ -73,6 +78,7 @@ export type RepoBuildRules = Pick<
   Repo,
   | 'requireApproval'
   | 'approvalAllowList'
+  | 'requireVerifiedPusher'
   | 'ignoreForks'
   | 'ignorePullRequests'
   | 'autoCancelPushes'

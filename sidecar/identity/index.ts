@@ -9,6 +9,7 @@ export {
 } from './permission-sync.ts';
 export { createOidcProviderRegistry, type OidcProviderRegistryDeps } from './provider-registry.ts';
 export { createOidcProviderService, type OidcProviderServiceDeps } from './provider-service.ts';
+export { createPusherCheck } from './pusher-check.ts';
 export { localReturnTo } from './return-to.ts';
 export { createSessionPrincipals } from './session-principals.ts';
 export {

@@ -18,6 +18,7 @@ import {
   type StoredOidcProvider,
   withOidcDefaults,
 } from '../core/index.ts';
+import { ROLE_GRANTS } from '../policy/index.ts';
 import type { SecretCipher } from '../secrets/index.ts';
 
 export interface OidcProviderServiceDeps {
@@ -31,6 +32,25 @@ export interface OidcProviderServiceDeps {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** Roles must be ones the policy grants something to; groups must be named. */
+function roleGroupProblems(
+  provider: string,
+  roleGroups: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  const where = `OIDC provider ${JSON.stringify(provider)}`;
+  const known = Object.keys(ROLE_GRANTS);
+  const problems: string[] = [];
+  for (const [role, groups] of Object.entries(roleGroups)) {
+    if (!Object.hasOwn(ROLE_GRANTS, role))
+      problems.push(`${where}: there is no role ${JSON.stringify(role)} (roles: ${known.join(', ')})`);
+    if (groups.length === 0 || groups.some((group) => group.trim() === '' || group.length > 256))
+      problems.push(
+        `${where}: the groups of role ${JSON.stringify(role)} must be named (1 to 256 characters)`,
+      );
+  }
+  return problems;
+}
+
 export function providerView(provider: StoredOidcProvider): OidcProviderView {
   return {
     name: provider.name,
@@ -43,6 +63,9 @@ export function providerView(provider: StoredOidcProvider): OidcProviderView {
     admin_groups: [...provider.adminGroups],
     require_verified_email: provider.requireVerifiedEmail,
     match_by: provider.matchBy,
+    role_groups: Object.fromEntries(
+      Object.entries(provider.roleGroups).map(([role, groups]) => [role, [...groups]]),
+    ),
     created: seconds(provider.createdAt),
     updated: seconds(provider.updatedAt),
   };
@@ -56,11 +79,12 @@ export function createOidcProviderService(deps: OidcProviderServiceDeps): OidcPr
   return {
     async add(actor, input) {
       await mayAdminister(actor);
-      const { matchBy = 'email', ...settings } = input;
+      const { matchBy = 'email', roleGroups = {}, ...settings } = input;
       const config = withOidcDefaults(settings);
       const problems = oidcProviderProblems(config);
       if (!OIDC_MATCH_RULES.includes(matchBy))
         problems.push(`OIDC provider ${JSON.stringify(config.name)}: matchBy must be email or username`);
+      problems.push(...roleGroupProblems(config.name, roleGroups));
       if (problems.length > 0)
         throw new AppError('BAD_REQUEST', problems.join('; '), { details: { problems } });
       const now = deps.clock.now();
@@ -68,6 +92,7 @@ export function createOidcProviderService(deps: OidcProviderServiceDeps): OidcPr
         ...config,
         clientSecret: deps.cipher.encrypt(config.clientSecret, oidcClientSecretPlace(config.name)),
         matchBy,
+        roleGroups,
         createdAt: now,
         updatedAt: now,
       });

@@ -14,6 +14,7 @@ export function repoView(repo: Repo): RepoView {
     configPath: repo.configPath,
     requireApproval: repo.requireApproval,
     approvalAllowList: [...repo.approvalAllowList],
+    requireVerifiedPusher: repo.requireVerifiedPusher,
     ignoreForks: repo.ignoreForks,
     ignorePullRequests: repo.ignorePullRequests,
     autoCancelPushes: repo.autoCancelPushes,

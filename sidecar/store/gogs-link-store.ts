@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { GogsLinkStore, IdentityStore, StoredIdentity } from '../core/index.ts';
 import type { Database } from './open-database.ts';
 import { gogsLinks, identities } from './schema.ts';
@@ -44,6 +44,8 @@ export function createIdentityStore(db: Database): IdentityStore {
   };
   return {
     find,
+    listByUser: (userId) =>
+      db.select().from(identities).where(eq(identities.userId, userId)).orderBy(asc(identities.id)),
     async findById(id) {
       const [row] = await db.select().from(identities).where(eq(identities.id, id)).limit(1);
       return row ?? null;

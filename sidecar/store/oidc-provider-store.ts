@@ -17,6 +17,9 @@ export function createOidcProviderStore(db: Database): OidcProviderStore {
           scopes: [...provider.scopes],
           requiredGroups: [...provider.requiredGroups],
           adminGroups: [...provider.adminGroups],
+          roleGroups: Object.fromEntries(
+            Object.entries(provider.roleGroups).map(([role, groups]) => [role, [...groups]]),
+          ),
         })
         .onConflictDoNothing()
         .returning();

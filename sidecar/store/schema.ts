@@ -36,6 +36,8 @@ export const repos = sqliteTable(
     requireApproval: text().$type<ApprovalRule>().notNull().default('forks'),
     /** Gogs logins whose builds never wait for approval: a JSON array, lower case. */
     approvalAllowList: text({ mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Pushes wait for approval unless their pusher signed in through an OpenID provider. */
+    requireVerifiedPusher: integer({ mode: 'boolean' }).notNull().default(false),
     ignoreForks: integer({ mode: 'boolean' }).notNull().default(false),
     ignorePullRequests: integer({ mode: 'boolean' }).notNull().default(false),
     autoCancelPushes: integer({ mode: 'boolean' }).notNull().default(false),
@@ -412,6 +414,8 @@ export const oidcProviders = sqliteTable('oidc_providers', {
   requireVerifiedEmail: integer({ mode: 'boolean' }).notNull(),
   /** How a person of this provider is matched to a Gogs user: `email` (verified) or `username` (= Gogs login). */
   matchBy: text().$type<'email' | 'username'>().notNull(),
+  /** Policy roles (`deployer`) by the groups whose members have them: `{"deployer": ["ci-deployers"]}`. */
+  roleGroups: text({ mode: 'json' }).$type<Record<string, string[]>>().notNull().default({}),
   createdAt: integer().notNull(),
   updatedAt: integer().notNull(),
 });

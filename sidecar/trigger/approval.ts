@@ -8,8 +8,14 @@
 import type { BuildOrigin, NewStage, PlanStage, Repo, StageStatus } from '../core/index.ts';
 
 export interface ApprovalFacts {
-  repo: Pick<Repo, 'fullName' | 'requireApproval' | 'approvalAllowList'>;
+  repo: Pick<Repo, 'fullName' | 'requireApproval' | 'approvalAllowList'> &
+    Partial<Pick<Repo, 'requireVerifiedPusher'>>;
   origin: Pick<BuildOrigin, 'event' | 'fork' | 'sender'>;
+  /**
+   * Whether the sender signed in through an OpenID provider and is in its required groups; asked only when
+   * the repository requires verified pushers (undefined otherwise).
+   */
+  pusherVerified?: boolean;
 }
 
 export interface WaitRule {
@@ -29,6 +35,15 @@ export const WAIT_RULES: readonly WaitRule[] = [
     check: ({ repo, origin }) =>
       repo.requireApproval === 'pull_requests' && origin.event === 'pull_request'
         ? `pull requests to ${repo.fullName} wait for approval`
+        : null,
+  },
+  {
+    name: 'unverified-pusher',
+    check: ({ repo, origin, pusherVerified }) =>
+      repo.requireVerifiedPusher === true &&
+      (origin.event === 'push' || origin.event === 'tag') &&
+      pusherVerified !== true
+        ? `${repo.fullName} builds pushes at once only from pushers signed in through an identity provider; ${origin.sender} has not (or is outside its required groups)`
         : null,
   },
   {

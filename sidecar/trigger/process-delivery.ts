@@ -16,6 +16,7 @@ import {
   type GogsClient,
   type HookEvent,
   type Logger,
+  type PusherCheck,
   type Repo,
   type RepoStore,
   repositoryCacheKey,
@@ -39,6 +40,8 @@ export interface DeliveryProcessorDeps {
   system: SystemFacts;
   clock: Clock;
   logger: Logger;
+  /** Asked about the sender when the repository requires verified pushers; without it such pushes wait. */
+  pushers?: PusherCheck;
 }
 
 export type DeliveryOutcome =
@@ -138,7 +141,10 @@ export async function processDelivery(
       reason: `no pipeline runs for this ${origin.event}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
     };
   }
-  const waits = approvalWait({ repo, origin });
+  const pusherVerified = repo.requireVerifiedPusher
+    ? ((await deps.pushers?.verified(origin.sender)) ?? false)
+    : undefined;
+  const waits = approvalWait({ repo, origin, ...(pusherVerified === undefined ? {} : { pusherVerified }) });
   if (waits !== null)
     deps.logger.info(`trigger: the build waits for approval: ${waits.rule}`, {
       repo: repo.fullName,

@@ -89,6 +89,17 @@ describe('signing in', () => {
     });
     expect(away.headers.get('location')).toBe('/');
 
+    // A new signing key: sessions signed with the old one go on; new ones carry the new key's id.
+    const rotated = await t.cli('rotate', 'session-keys');
+    expect(rotated.code).toBe(0);
+    const newKey = /signed with key (\S+);/.exec(rotated.stdout)?.[1] ?? '';
+    expect(await whoAmI(`drone_gogs_session=${sessions[2]}`)).toBe('alice');
+    const after = await post('/login/gogs', { username: 'alice', password: 'alice-password' });
+    const [, keyBefore] = (sessions[2] ?? '').split('.');
+    const [, keyAfter] = (cookiesOf(after).get('drone_gogs_session') ?? '').split('.');
+    expect(keyAfter).toBe(newKey);
+    expect(keyBefore).not.toBe(newKey);
+
     const cookie = `drone_gogs_session=${sessions[0]}`;
     expect((await post('/logout', {}, cookie)).status).toBe(403);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await get('/login', cookie)).text())?.[1] ?? '';
@@ -110,8 +121,20 @@ describe('signing in', () => {
         },
       ],
       accounts: [
-        { sub: 'u-alice', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
-        { sub: 'u-zed', preferred_username: 'zed', email: 'zed@example.com', email_verified: true },
+        {
+          sub: 'u-alice',
+          preferred_username: 'alice',
+          email: 'alice@example.com',
+          email_verified: true,
+          groups: ['ci-deployers'],
+        },
+        {
+          sub: 'u-zed',
+          preferred_username: 'zed',
+          email: 'zed@example.com',
+          email_verified: true,
+          groups: ['ci-admins'],
+        },
       ],
     });
     const dir = await makeTempDir('drone-gogs-login-');
@@ -131,8 +154,28 @@ describe('signing in', () => {
         secretFile,
         '--match-by',
         'username',
+        '--admin-group',
+        'ci-admins',
+        '--role-group',
+        'deployer=ci-deployers',
       );
       expect(added.code).toBe(0);
+      const unknownRole = await t.cli(
+        'identity',
+        'provider',
+        'add',
+        'other',
+        '--issuer',
+        op.issuer,
+        '--client-id',
+        'x',
+        '--client-secret-file',
+        secretFile,
+        '--role-group',
+        'boss=ci-bosses',
+      );
+      expect(unknownRole.code).not.toBe(0);
+      expect(unknownRole.stderr).toContain('there is no role "boss"');
     } finally {
       await dir.remove();
     }
@@ -153,8 +196,9 @@ describe('signing in', () => {
     expect(alice.status).toBe(303);
     expect(alice.headers.get('location')).toBe('/private/alice/app/');
     const aliceCookie = `drone_gogs_session=${cookiesOf(alice).get('drone_gogs_session')}`;
-    const me = (await (await get('/api/user', aliceCookie)).json()) as { login: string; subject: string };
-    expect(me).toMatchObject({ login: 'alice', subject: 'corp:u-alice' });
+    const me = await (await get('/api/user', aliceCookie)).json();
+    // Her provider group maps to the deployer role; she is in no admin group.
+    expect(me).toMatchObject({ login: 'alice', subject: 'corp:u-alice', admin: false, roles: ['deployer'] });
 
     const zed = await signInAs('u-zed', '/');
     expect(zed.headers.get('location')).toBe('/login?rd=%2F&connect=1');
@@ -173,6 +217,10 @@ describe('signing in', () => {
     expect(await whoAmI(zedCookie)).toBe(401);
     const again = await signInAs('u-zed', '/');
     expect(again.headers.get('location')).toBe('/');
-    expect(await whoAmI(`drone_gogs_session=${cookiesOf(again).get('drone_gogs_session')}`)).toBe('bob');
+    const bob = await (
+      await get('/api/user', `drone_gogs_session=${cookiesOf(again).get('drone_gogs_session')}`)
+    ).json();
+    // A member of the provider's admin group is a CI admin.
+    expect(bob).toMatchObject({ login: 'bob', admin: true, roles: [] });
   });
 });

@@ -46,7 +46,40 @@ describe('approval', () => {
   });
 
   it('names each rule once, the way the trigger logs them', () => {
-    expect(WAIT_RULES.map((rule) => rule.name)).toEqual(['every-build', 'pull-request', 'fork-pull-request']);
+    expect(WAIT_RULES.map((rule) => rule.name)).toEqual([
+      'every-build',
+      'pull-request',
+      'unverified-pusher',
+      'fork-pull-request',
+    ]);
+  });
+
+  it('holds a push or tag of an unverified pusher when the repository requires verified pushers', () => {
+    const waitsFor = (
+      event: BuildEvent,
+      sender: string,
+      pusherVerified: boolean | undefined,
+      required = true,
+    ) =>
+      approvalWait({
+        repo: {
+          fullName: 'alice/app',
+          requireApproval: 'forks',
+          approvalAllowList: ['carol'],
+          requireVerifiedPusher: required,
+        },
+        origin: { event, fork: '', sender },
+        ...(pusherVerified === undefined ? {} : { pusherVerified }),
+      })?.rule ?? null;
+    expect(waitsFor('push', 'alice', false)).toBe('unverified-pusher');
+    expect(waitsFor('tag', 'alice', false)).toBe('unverified-pusher');
+    // Not known counts as not verified.
+    expect(waitsFor('push', 'alice', undefined)).toBe('unverified-pusher');
+    expect(waitsFor('push', 'alice', true)).toBeNull();
+    // Pull requests keep their own rules; the allow-list still wins; the setting off asks nothing.
+    expect(waitsFor('pull_request', 'bob', false)).toBeNull();
+    expect(waitsFor('push', 'carol', false)).toBeNull();
+    expect(waitsFor('push', 'alice', false, false)).toBeNull();
   });
 
   it('creates every stage of a waiting build blocked, and approval gives back the planned status', () => {
