@@ -25,6 +25,7 @@ const VIEW_FIELDS = [
   'ignorePullRequests',
   'private',
   'requireApproval',
+  'requireVerifiedPusher',
   'secretRotatedGraceUntil',
   'throttle',
   'timeoutMinutes',

@@ -47,11 +47,26 @@ describe('migrating step logs to the step row', () => {
   it('replaces the old log rows with a table keyed on steps, keeping every other row', async () => {
     const client = createClient({ url });
     await migrate(drizzle(client), { migrationsFolder: await migrationsBefore(dir.path) });
+    // The repository as that version stored it (today's store writes columns added since).
+    const facts = repoFacts('alice/app', 1);
+    await client.execute({
+      sql: 'insert into repos (gogs_id, owner, name, full_name, private, default_branch, clone_url, html_url) values (?, ?, ?, ?, ?, ?, ?, ?)',
+      args: [
+        facts.gogsId,
+        facts.owner,
+        facts.name,
+        facts.fullName,
+        0,
+        facts.defaultBranch,
+        facts.cloneUrl,
+        facts.htmlUrl,
+      ],
+    });
+    const repo = { id: Number((await client.execute('select id from repos')).rows[0]?.id) };
     client.close();
 
     // The version before: a repository, a delivery, a build with its stage and steps, and a log keyed by names.
     const old = await openStores({ url, migrate: false });
-    const repo = await old.repos.upsertFacts(repoFacts('alice/app', 1));
     expect(await old.deliveries.record(testDelivery('d-1', repo.id))).toBe('stored');
     const { build } = await old.builds.create(
       testBuild(repo.id, 'hook:1', {
