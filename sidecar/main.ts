@@ -452,6 +452,7 @@ export async function openServices(
     runner,
     async close() {
       await pool?.close();
+      await git.settled();
       await planner.stop();
       await intake.close();
       await stores.close();

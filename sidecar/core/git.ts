@@ -32,6 +32,11 @@ export interface GitRemote {
    * none is), so that a clone reads the commit a trigger is still fetching rather than asking the remote again.
    */
   cacheSettled(cacheKey: string): Promise<void>;
+  /**
+   * Resolves once every call this process has begun ({@link resolveRef}, {@link changedPaths}) is over: a process
+   * that stops waits for them, so no git runs in the data directory after the process said it stopped.
+   */
+  settled(): Promise<void>;
 }
 
 /** What a clone is told of the trigger's cache of its repository (a {@link WorkspaceSource}'s `cache` fields). */

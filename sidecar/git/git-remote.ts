@@ -23,12 +23,21 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
   const cacheDir = resolve(options.cacheDir);
   const timeoutMs = options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   const queue = createKeyedQueue();
+  const underWay = new Set<Promise<unknown>>();
+  function tracked<T>(work: Promise<T>): Promise<T> {
+    const settled: Promise<unknown> = work.then(
+      () => underWay.delete(settled),
+      () => underWay.delete(settled),
+    );
+    underWay.add(settled);
+    return work;
+  }
   return {
     resolveRef(remote, ref, credentials) {
-      return resolveRemoteRef({ workDir: cacheDir, timeoutMs }, remote, ref, credentials);
+      return tracked(resolveRemoteRef({ workDir: cacheDir, timeoutMs }, remote, ref, credentials));
     },
     changedPaths(request) {
-      return changedPathsOf({ cacheDir, timeoutMs, queue }, request);
+      return tracked(changedPathsOf({ cacheDir, timeoutMs, queue }, request));
     },
     cachedRepository(cacheKey) {
       checkCacheKey(cacheKey);
@@ -36,6 +45,9 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
     },
     cacheSettled(cacheKey) {
       return queue.run(cacheKey, async () => {});
+    },
+    async settled() {
+      while (underWay.size > 0) await Promise.all(underWay);
     },
   };
 }

@@ -253,3 +253,24 @@ describe('the commit cache', () => {
     }
   });
 });
+
+describe('settled', () => {
+  it('waits for every fetch under way, of any cache, so a stopping process leaves the cache alone', async () => {
+    const { before, sha } = await push('master', { 'late.txt': 'late\n' });
+    const remoteOfStop = createGitRemote({ cacheDir: freshCacheDir() });
+    gogs.injectFault({
+      match: (request) => request.path.endsWith('/git-upload-pack'),
+      delayMs: 800,
+      times: 2,
+    });
+    const ended: string[] = [];
+    for (const cacheKey of ['repo-a', 'repo-b'])
+      void remoteOfStop
+        .changedPaths({ cacheKey, remote, credentials: null, from: before, to: sha, mergeBase: false })
+        .then(() => ended.push(cacheKey));
+    await remoteOfStop.settled();
+    expect(ended.sort()).toEqual(['repo-a', 'repo-b']);
+    // And at once when nothing is under way.
+    await remoteOfStop.settled();
+  });
+});
