@@ -5,7 +5,9 @@
  * the floor's + 300 ms. "Running" is the engine's own word: the time of the first step container's `start` event
  * in Docker's event stream (the step's row says `running` earlier, while its image is checked and its container
  * made). Where the time goes comes from the timestamps the sidecar stored for each stage of the way.
- * Runs the sidecar in process beside the Gogs test double (Gogs cannot run here) on the local dockerd.
+ * Runs the sidecar in process on the local dockerd, beside the Gogs test double (Gogs cannot run here) in a
+ * process of its own as Gogs would be, so that the double's git and HTTP work does not share the sidecar's event
+ * loop.
  *
  * The clock starts when the push is on the server: when Gogs (the double) sends the push's webhook, as the floor
  * starts with the commit already there. The double's own work before that (writing the files, `git commit`, the
@@ -15,10 +17,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { runCli } from '../../sidecar/cli.ts';
+import { loadConfig } from '../../sidecar/config/index.ts';
+import type { Delivery } from '../../sidecar/core/index.ts';
+import { startSidecar } from '../../sidecar/main.ts';
+import { createLogger } from '../../sidecar/telemetry/index.ts';
 import { createTestDocker } from '../support/docker.ts';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images.ts';
-import { startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { runCommand } from '../support/run-command.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
+import { startGogsProcess } from './gogs-process.ts';
 
 const PUSHES = 20;
 const GOAL_MS = 300;
@@ -42,8 +50,31 @@ function percentile(samples: number[], p: number): number {
 
 await ensureBusyboxImage();
 const docker = createTestDocker();
-const t = await startSidecarBesideGogs({ env: { DRONE_GOGS_LOG_LEVEL: 'warn' } });
+const gogs = await startGogsProcess();
 const scratch = await makeTempDir('drone-gogs-bench-clone-');
+const env: Record<string, string> = {
+  DRONE_GOGS_DATA_DIR: join(scratch.path, 'data'),
+  DRONE_GOGS_GOGS_URL: gogs.info.url,
+  DRONE_GOGS_GOGS_TOKEN: gogs.info.token,
+  DRONE_GOGS_LISTEN: '127.0.0.1:0',
+  DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '0',
+};
+const serve = await startSidecar(
+  loadConfig(env, scratch.path),
+  createLogger({ format: 'text', level: 'warn', write: (line) => process.stderr.write(`${line}\n`) }),
+);
+const stores = serve.services.stores;
+const push = (files: Record<string, string>, message: string) =>
+  gogs.push({ branch: 'master', files, message });
+/** Until the trigger settled the delivery (done, ignored or failed). */
+const settled = async (deliveryId: string): Promise<Delivery> => {
+  for (;;) {
+    const delivery = await stores.deliveries.findByDeliveryId(deliveryId);
+    if (delivery !== null && delivery.status !== 'pending' && delivery.status !== 'processing')
+      return delivery;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
 const network = await docker.createNetwork({
   Name: `drone-gogs-bench-${process.pid}`,
   Labels: { bench: '1' },
@@ -65,12 +96,15 @@ events.on('data', (chunk: Buffer) => {
   }
 });
 try {
-  await t.cli('repo', 'enable', 'alice/app');
-  const first = await t.push('master', { '.drone.yml': PIPELINE }, 'ci');
-  await t.settled(first.deliveries[0]?.id ?? '');
-  const repo = await t.sidecar.services.stores.repos.findByFullName('alice/app');
+  const enabled = await runCommand(runCli, ['repo', 'enable', 'alice/app'], {
+    cwd: scratch.path,
+    env: { ...env, DRONE_GOGS_HOOK_URL: `${serve.url}/hook` },
+  });
+  if (enabled.code !== 0) throw new Error(`repo enable failed: ${enabled.stderr}`);
+  const first = await push({ '.drone.yml': PIPELINE }, 'ci');
+  await settled(first.deliveries[0]?.id ?? '');
+  const repo = await stores.repos.findByFullName('alice/app');
   if (repo === null) throw new Error('alice/app is not enabled');
-  const stores = t.sidecar.services.stores;
 
   /** The build of a push, once its first step started; polls the store (timestamps come from the runner). */
   const startedBuild = async (number: number) => {
@@ -161,8 +195,8 @@ try {
     floorParts['floor: git clone']?.push(once.clone);
     floorParts['floor: container create+start']?.push(once.container);
     const pushedAt = Date.now();
-    const push = await t.push('master', { 'n.txt': String(round) }, `push ${round}`);
-    const delivery = await t.settled(push.deliveries[0]?.id ?? '');
+    const pushed = await push({ 'n.txt': String(round) }, `push ${round}`);
+    const delivery = await settled(pushed.deliveries[0]?.id ?? '');
     const number = Number(/#(\d+)/.exec(delivery.statusReason ?? '')?.[1]);
     const { build, stages } = await startedBuild(number);
     const stage = stages[0];
@@ -170,7 +204,7 @@ try {
     const step = stage?.steps.find((each) => each.name === 'first');
     if (!stage || !clone || !step) throw new Error('missing rows');
     const running = await containerStarted(number);
-    const sentAt = Date.parse(push.deliveries[0]?.startedAt ?? '');
+    const sentAt = Date.parse(pushed.deliveries[0]?.startedAt ?? '');
     sidecar.push(running - sentAt);
     fromPushCall.push(running - pushedAt);
     parts["the double's commit and push"]?.push(sentAt - pushedAt);
@@ -216,6 +250,7 @@ try {
 } finally {
   events.destroy();
   await network.remove().catch(() => {});
+  await serve.stop();
+  gogs.stop();
   await scratch.remove();
-  await t.dispose();
 }

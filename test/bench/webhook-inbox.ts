@@ -16,7 +16,8 @@ import autocannon from 'autocannon';
 import { signGogsPayload } from '../../sidecar/gogs/index.ts';
 import { openStores } from '../../sidecar/store/index.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
-import { benchPayload, type PayloadTarget } from './payload.ts';
+import { startGogsProcess } from './gogs-process.ts';
+import { benchPayload } from './payload.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -30,22 +31,6 @@ type Kind = (typeof KINDS)[number];
 const payload = benchPayload(8192);
 const signature = signGogsPayload(payload.body, SECRET);
 
-/** The Gogs double the busy sidecar builds from, in its own process. */
-async function startGogs(): Promise<{ child: ChildProcess; info: string; target: PayloadTarget }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'gogs-server.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const info = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-    });
-    child.once('exit', (code) => reject(new Error(`the Gogs double exited with ${code}`)));
-  });
-  const parsed = JSON.parse(info);
-  return { child, info, target: { ...parsed, fullName: 'alice/app' } };
-}
 let deliveryCounter = 0;
 
 interface Run {
@@ -140,9 +125,10 @@ const median = (values: number[]) => {
 
 const work = await mkdtemp(join(tmpdir(), 'drone-gogs-bench-'));
 await ensureBusyboxImage();
-const gogs = await startGogs();
-const busyBody = benchPayload(8192, gogs.target);
-busy = { ...busyBody, signature: signGogsPayload(busyBody.body, SECRET), gogsInfo: gogs.info };
+// The Gogs double the busy sidecar builds from, in its own process.
+const gogs = await startGogsProcess();
+const busyBody = benchPayload(8192, { ...gogs.info, fullName: 'alice/app' });
+busy = { ...busyBody, signature: signGogsPayload(busyBody.body, SECRET), gogsInfo: gogs.infoLine };
 try {
   console.log(
     `webhook inbox: ${payload.body.length}-byte signed push deliveries, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s`,
@@ -224,6 +210,6 @@ try {
   const verdict = stored >= sidecarAnswered ? 'every answered delivery was stored' : 'DELIVERIES MISSING';
   console.log(`durability: ${stored} stored, ${sidecarAnswered} answered 2xx: ${verdict}`);
 } finally {
-  gogs.child.kill('SIGTERM');
+  gogs.stop();
   await rm(work, { recursive: true, force: true });
 }
