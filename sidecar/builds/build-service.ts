@@ -1,6 +1,7 @@
 import {
   AppError,
   type Authorizer,
+  BUILD_EVENTS,
   type Build,
   type BuildEvent,
   type BuildFilter,
@@ -24,16 +25,7 @@ export const MAX_BUILD_PAGE_SIZE = 100;
 /** Linux's PATH_MAX, the longest name a push can bring (as pipeline/ caps branch names). */
 const MAX_BRANCH_CHARS = 4096;
 
-/** Drone's events and statuses, the words a query may use. */
-export const BUILD_EVENTS: readonly BuildEvent[] = [
-  'push',
-  'pull_request',
-  'tag',
-  'promote',
-  'rollback',
-  'cron',
-  'custom',
-];
+/** Drone's statuses, the words a query may use (with core's BUILD_EVENTS). */
 export const BUILD_STATUSES: readonly BuildStatus[] = [
   'pending',
   'blocked',

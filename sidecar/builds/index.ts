@@ -1,6 +1,5 @@
 export { type BuildActionDeps, createBuildActions } from './build-actions.ts';
 export {
-  BUILD_EVENTS,
   BUILD_STATUSES,
   type BuildServiceDeps,
   buildListQueryProblem,

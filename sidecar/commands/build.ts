@@ -1,11 +1,11 @@
 import {
-  BUILD_EVENTS,
   BUILD_STATUSES,
   buildListQueryProblem,
   DEFAULT_BUILD_PAGE_SIZE,
   MAX_BUILD_PAGE_SIZE,
 } from '../builds/index.ts';
 import {
+  BUILD_EVENTS,
   type BuildListQuery,
   type BuildProvenance,
   type DroneBuild,

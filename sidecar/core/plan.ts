@@ -12,6 +12,16 @@
 
 /** Drone's build events. Gogs produces push, pull_request and tag; the API produces custom; cron comes from schedules. */
 export type BuildEvent = 'push' | 'pull_request' | 'tag' | 'promote' | 'rollback' | 'cron' | 'custom';
+/** Every {@link BuildEvent}, in Drone's order. */
+export const BUILD_EVENTS: readonly BuildEvent[] = [
+  'push',
+  'pull_request',
+  'tag',
+  'promote',
+  'rollback',
+  'cron',
+  'custom',
+];
 
 /**
  * Everything about one build that conditions, substitution and the environment read. Field names follow what

@@ -5,6 +5,7 @@
  */
 import {
   AppError,
+  BUILD_EVENTS,
   type BuildEvent,
   isCommitSha,
   refNameProblem,
@@ -17,15 +18,7 @@ export const MAX_TTL_SECONDS = 3600;
 /** Bound on every string claim (and the audience), in UTF-16 code units. */
 export const MAX_CLAIM_CHARS = 256;
 
-const EVENTS: ReadonlySet<BuildEvent> = new Set([
-  'push',
-  'pull_request',
-  'tag',
-  'promote',
-  'rollback',
-  'cron',
-  'custom',
-]);
+const EVENTS: ReadonlySet<BuildEvent> = new Set(BUILD_EVENTS);
 /** Gogs owner and repository names: letters, digits, `-`, `_` and `.`; never a `:` that would split `sub`. */
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
