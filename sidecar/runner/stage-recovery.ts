@@ -60,6 +60,32 @@ async function findStage(
   return { containers: byStep, anything };
 }
 
+/**
+ * The id_tokens the process that died issued to the stage's steps, read back from their containers' environment:
+ * they were masked only in that process's memory, and the steps may still print them.
+ */
+async function workloadTokensOf(
+  docker: Docker,
+  steps: readonly PlanStep[],
+  containers: ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const tokens: string[] = [];
+  for (const step of steps) {
+    const id = containers.get(step.name);
+    if (id === undefined || step.idTokens.length === 0) continue;
+    const env = await docker
+      .getContainer(id)
+      .inspect()
+      .then((info) => info.Config.Env ?? [])
+      .catch((): string[] => []);
+    for (const { env: name } of step.idTokens) {
+      const value = env.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+      if (value) tokens.push(value);
+    }
+  }
+  return tokens;
+}
+
 export async function recoverDockerStage(
   deps: StageRecoveryDeps,
   recovery: StageRecovery,
@@ -68,8 +94,9 @@ export async function recoverDockerStage(
   const { docker, logger } = deps;
   const fields = { repo: recovery.ids.repo, build: recovery.ids.build, stage: recovery.ids.stage };
   const created = recovery.stage.steps.filter((step) => step.runPolicy !== 'never');
-  // Engine messages quote what they were given, secrets included: every error is masked on its way out.
-  const masker = createMasker(Object.values(recovery.secrets));
+  // Engine messages quote what they were given, secrets included: every error is masked on its way out. The
+  // steps' workload identity tokens join once the containers that hold them are found.
+  let masker = createMasker(Object.values(recovery.secrets));
   // Leaving (this process goes away too): stop following, report nothing more, remove nothing.
   let left = false;
   const leaving = Promise.withResolvers<null>();
@@ -105,6 +132,10 @@ export async function recoverDockerStage(
     const message = `cannot look for the stage on the Docker engine: ${engineMessage(error)}`;
     return finish('error', message, created.map(blank));
   }
+  masker = createMasker([
+    ...Object.values(recovery.secrets),
+    ...(await workloadTokensOf(docker, created, found.containers)),
+  ]);
   if (!found.anything) {
     return finish(
       'error',
