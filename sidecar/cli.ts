@@ -31,7 +31,8 @@ Usage: drone-gogs <command> [options]
   engines                       check the Docker engines builds run on
   identity provider add|ls|rm   the OpenID Connect providers people sign in with
   token create|ls|revoke        API tokens of Gogs users
-  rotate session-keys           sign sessions with a new key (the old one verifies until its sessions end)
+  rotate session-keys|gogs-token|secret-key
+                                new session keys, the sidecar's Gogs token, the key secrets are stored with
   audit export|verify           the tamper-evident audit log
 
 \`drone-gogs COMMAND --help\` shows the usage of one. Settings come from DRONE_GOGS_* environment variables;

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { auditKeyOf, createAuditLog, createAuditService } from './audit/index.ts';
 import { createBuildService } from './builds/index.ts';
-import { type Config, ensureSecretKey, insecureEngineWarnings } from './config/index.ts';
+import {
+  type Config,
+  createGogsTokenProvider,
+  createSecretKeyFiles,
+  ensureSecretKey,
+  insecureEngineWarnings,
+  readSecretKeySet,
+} from './config/index.ts';
 import {
   AppError,
   type AuditLog,
@@ -24,6 +31,8 @@ import {
   type RunnerPool,
   type Running,
   repositoryCacheKey,
+  type SecretKeyFiles,
+  type SecretKeyRotation,
   type SecretService,
   type SessionService,
   type Stores,
@@ -40,6 +49,7 @@ import {
   createLoginService,
   createOidcProviderRegistry,
   createOidcProviderService,
+  createOrgRoleSync,
   createPermissionSync,
   createPusherCheck,
   createSessionPrincipals,
@@ -70,8 +80,10 @@ import {
 import {
   createBuildSecrets,
   createSecretCipher,
+  createSecretKeyRotation,
   createSecretService,
   type SecretCipher,
+  secretKeyIdOf,
 } from './secrets/index.ts';
 import { createStoredLogSink, createStoreThread, openStores, startWalCheckpointer } from './store/index.ts';
 import { createCounters } from './telemetry/index.ts';
@@ -124,6 +136,8 @@ export interface Services {
   logger: Logger;
   clock: Clock;
   cipher: SecretCipher;
+  /** `rotate secret-key`: a new secret key, the values re-encrypted under it, retired keys removed. */
+  secretKeyRotation: SecretKeyRotation;
   counters: Counters;
   stores: Stores;
   inbox: Inbox;
@@ -181,6 +195,10 @@ export async function openServices(
   config: Config,
   logger: Logger,
   clock: Clock = systemClock,
+  options: {
+    /** false: leave values under a retired key as they are at start (`rotate secret-key` re-encrypts them itself). */
+    upgradeStoredSecrets?: boolean;
+  } = {},
 ): Promise<Services> {
   const secretKey = await ensureSecretKey(config.secretKey, config.dataDir);
   if (secretKey.source === 'generated') {
@@ -188,7 +206,14 @@ export async function openServices(
       `config: generated a new secret key in ${secretKey.path} (mode 0600); back it up with the database`,
     );
   }
-  const cipher = createSecretCipher(secretKey.key);
+  // The current key encrypts; retired keys (secret-keys/, DRONE_GOGS_SECRET_KEYS_RETIRED) still decrypt, and the
+  // ring is read again from disk when a value names a key it does not hold (another process rotated).
+  const configuredKeys = { current: config.secretKey, retired: config.secretKeysRetired };
+  const keyFiles = createSecretKeyFiles(config.dataDir, config.secretKey ? 'environment' : 'file');
+  const cipher = createSecretCipher(
+    { current: secretKey.key, retired: readSecretKeySet(configuredKeys, config.dataDir).retired },
+    { reload: () => readSecretKeySet(configuredKeys, config.dataDir), logger },
+  );
   // The one write path of a local file: the store-writer thread, started on the first hot write.
   const storeThread = config.database.isLocalFile
     ? createStoreThread(
@@ -203,7 +228,7 @@ export async function openServices(
     authToken: config.database.authToken,
     sync: config.database.sync,
     backgroundCheckpoints: config.database.isLocalFile,
-    secrets: { upgrader: cipher, logger },
+    ...(options.upgradeStoredSecrets === false ? {} : { secrets: { upgrader: cipher, logger } }),
     ...(storeThread ? { thread: storeThread } : {}),
   });
   const counters = createCounters();
@@ -224,11 +249,13 @@ export async function openServices(
       for (const listener of storedListeners) listener();
     },
   });
+  // Every Gogs call and git credential reads the token here: a token file replaced while running is followed.
+  const gogsToken = createGogsTokenProvider(config.gogs.token, (message) => logger.warn(message));
   const gogs =
-    config.gogs.url && config.gogs.token
+    config.gogs.url && gogsToken() !== undefined
       ? createGogsClient({
           baseUrl: config.gogs.url,
-          token: config.gogs.token,
+          token: () => gogsToken() ?? '',
           timeoutMs: config.gogs.timeoutMs,
         })
       : null;
@@ -237,13 +264,13 @@ export async function openServices(
     if (!gogs) {
       throw new AppError(
         'CONFIG_INVALID',
-        'this needs the Gogs API: set DRONE_GOGS_GOGS_URL and DRONE_GOGS_GOGS_TOKEN (an access token of a Gogs admin, from Gogs > Your Settings > Applications)',
+        `this needs the Gogs API: set DRONE_GOGS_GOGS_URL and DRONE_GOGS_GOGS_TOKEN, or put the token in ${config.gogs.token.file} (an access token of a Gogs admin, from Gogs > Your Settings > Applications)`,
       );
     }
     return gogs;
   };
-  // Rights follow Gogs, read with each person's own token (cached for DRONE_GOGS_PERMISSION_TTL_SECONDS);
-  // without the Gogs API nobody but the box's admin has any.
+  // Rights and organisation roles follow Gogs, read with each person's own token (cached for
+  // DRONE_GOGS_PERMISSION_TTL_SECONDS); without the Gogs API nobody but the box's admin has any.
   const authorizer = createAuthorizer({
     access: gogs
       ? createPermissionSync({
@@ -258,6 +285,18 @@ export async function openServices(
           ttlMs: config.permissionTtlMs,
         })
       : NO_ACCESS,
+    ...(gogs && {
+      orgRoles: createOrgRoleSync({
+        users: stores.users,
+        links: stores.gogsLinks,
+        orgRoles: stores.orgRoles,
+        gogs: requireGogs,
+        cipher,
+        clock,
+        logger,
+        ttlMs: config.permissionTtlMs,
+      }),
+    }),
     audit,
     clock,
   });
@@ -311,8 +350,10 @@ export async function openServices(
     version: VERSION,
   };
   // The token as the Basic user name, which Gogs accepts for git over HTTP.
-  const gitCredentials = (): GitCredentials =>
-    config.gogs.token ? { username: config.gogs.token, password: '' } : null;
+  const gitCredentials = (): GitCredentials => {
+    const token = gogsToken();
+    return token ? { username: token, password: '' } : null;
+  };
   const planner = createPlanner();
   const buildListeners = new Set<() => void>();
   const builds = createBuildService({
@@ -387,6 +428,7 @@ export async function openServices(
     cipher,
     publicUrl: config.publicUrl,
     admins: config.admins,
+    audit,
     clock,
     logger,
   });
@@ -395,6 +437,12 @@ export async function openServices(
     logger,
     clock,
     cipher,
+    secretKeyRotation: createSecretKeyRotation({
+      cipher,
+      files: keyFiles,
+      values: stores.encryptedValues,
+      auditKeyOf,
+    }),
     counters,
     stores,
     inbox,
@@ -420,11 +468,12 @@ export async function openServices(
       audit,
       clock,
       logger,
+      changed: () => providers.forget(),
     }),
     sessions,
     login,
     authorizer,
-    auditTrail: createAuditService({ store: stores.audit, keys: new Map([[cipher.keyId, auditKey]]) }),
+    auditTrail: createAuditService({ store: stores.audit, keys: await auditKeysOf(cipher, keyFiles) }),
     workloadTokens: createWorkloadTokenIssuer({
       keys: stores.workloadSigningKeys,
       cipher,
@@ -459,6 +508,13 @@ export async function openServices(
       await storeThread?.close();
     },
   };
+}
+
+/** The audit keys that check the chain: of every secret key held, and of the keys retired for good. */
+async function auditKeysOf(cipher: SecretCipher, keyFiles: SecretKeyFiles): Promise<Map<string, Buffer>> {
+  const keys = await keyFiles.auditKeys();
+  for (const key of cipher.ring.keys()) keys.set(secretKeyIdOf(key), auditKeyOf(key));
+  return keys;
 }
 
 export interface RunningSidecar {

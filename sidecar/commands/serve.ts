@@ -16,9 +16,9 @@ export const serveCommand = defineCommand({
     const sidecar = await startSidecar(config, logger);
     for (const line of describeConfig({ ...config, listen: listenOf(sidecar.url) }))
       io.stdout(`drone-gogs: ${line}\n`);
-    if (!config.gogs.url || !config.gogs.token) {
+    if (sidecar.services.gogs === null) {
       logger.warn(
-        'config: no Gogs URL or token; hooks are received, but repositories cannot be enabled or reconciled',
+        `config: no Gogs URL or token (DRONE_GOGS_GOGS_URL, and DRONE_GOGS_GOGS_TOKEN or the file ${config.gogs.token.file}); hooks are received, but repositories cannot be enabled or reconciled`,
       );
     }
     await new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../core/index.ts';
 import { type EngineSetting, readEnginesFile } from './engines-file.ts';
+import { GOGS_TOKEN_FILE, type GogsTokenSetting, inspectGogsTokenFile } from './gogs-token.ts';
 import { decodeKey, ENV_PREFIX, type RawSettings, type SettingName, settings } from './schema.ts';
 import { pinSshHostKeys } from './ssh-host-keys.ts';
 
@@ -10,11 +11,18 @@ export interface Config {
   listen: { host: string; port: number };
   dataDir: string;
   database: { url: string; authToken: string | undefined; sync: 'full' | 'normal'; isLocalFile: boolean };
-  gogs: { url: string | undefined; token: string | undefined; timeoutMs: number };
+  gogs: {
+    url: string | undefined;
+    /** Where the admin token comes from; read it through createGogsTokenProvider, which follows a rotated file. */
+    token: GogsTokenSetting;
+    timeoutMs: number;
+  };
   publicUrl: string;
   hookUrl: string;
   /** null when no key was configured: ensureSecretKey() then provides one from the data dir. */
   secretKey: Buffer | null;
+  /** DRONE_GOGS_SECRET_KEYS_RETIRED: keys that only decrypt, kept while values they encrypted remain. */
+  secretKeysRetired: Buffer[];
   hooks: { maxBytes: number; bodyTimeoutMs: number; secretGraceMs: number; insecureAllowHttp: boolean };
   /** Limits of every HTTP connection; bodies have deadlines per route (`hooks.bodyTimeoutMs`). */
   http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -77,12 +85,36 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     enginesFile: engines === undefined ? undefined : resolve(cwd, raw.enginesFile as string),
   });
   if (pinned.problem !== null) problems.push(`${ENV_PREFIX}${settings.sshKnownHosts.env}: ${pinned.problem}`);
+  const gogsToken = gogsTokenSettingOf(raw as RawSettings, cwd);
+  if ('problem' in gogsToken)
+    problems.push(`${ENV_PREFIX}${settings.gogsTokenFile.env}: ${gogsToken.problem}`);
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
     });
   }
-  return resolveConfig(raw as RawSettings, cwd, pinned.engines);
+  return resolveConfig(raw as RawSettings, cwd, pinned.engines, gogsToken as GogsTokenSetting);
+}
+
+/** The variable when set (it wins), else the token file, checked now; the token itself stays out of messages. */
+function gogsTokenSettingOf(raw: RawSettings, cwd: string): GogsTokenSetting | { problem: string } {
+  const file = resolve(cwd, raw.gogsTokenFile ?? join(dataDirOf(raw, cwd), GOGS_TOKEN_FILE));
+  const inspected = inspectGogsTokenFile(file);
+  if (raw.gogsToken !== undefined) {
+    const fileExists = 'problem' in inspected || inspected.present;
+    return { from: 'environment', value: raw.gogsToken, file, fileIgnored: fileExists };
+  }
+  if ('problem' in inspected) return inspected;
+  return {
+    from: 'file',
+    file,
+    present: inspected.present,
+    readableByOthers: inspected.present && inspected.readableByOthers,
+  };
+}
+
+function dataDirOf(raw: RawSettings, cwd: string): string {
+  return isAbsolute(raw.dataDir) ? raw.dataDir : resolve(cwd, raw.dataDir);
 }
 
 function localEngine(raw: RawSettings, sshAgentSocket: string | undefined): EngineSetting {
@@ -92,11 +124,16 @@ function localEngine(raw: RawSettings, sshAgentSocket: string | undefined): Engi
     : engine;
 }
 
-function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]): Config {
+function resolveConfig(
+  raw: RawSettings,
+  cwd: string,
+  engines: EngineSetting[],
+  gogsToken: GogsTokenSetting,
+): Config {
   const separator = raw.listen.lastIndexOf(':');
   const host = raw.listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
   const port = Number(raw.listen.slice(separator + 1));
-  const dataDir = isAbsolute(raw.dataDir) ? raw.dataDir : resolve(cwd, raw.dataDir);
+  const dataDir = dataDirOf(raw, cwd);
   const databaseUrl = raw.databaseUrl ?? pathToFileURL(join(dataDir, 'drone-gogs.db')).href;
   const publicUrl = stripTrailingSlash(raw.publicUrl ?? `http://${raw.listen}`);
   return {
@@ -110,12 +147,16 @@ function resolveConfig(raw: RawSettings, cwd: string, engines: EngineSetting[]):
     },
     gogs: {
       url: raw.gogsUrl === undefined ? undefined : withTrailingSlash(raw.gogsUrl),
-      token: raw.gogsToken,
+      token: gogsToken,
       timeoutMs: raw.gogsTimeoutSeconds * 1000,
     },
     publicUrl,
     hookUrl: raw.hookUrl ?? `${publicUrl}/hook`,
     secretKey: raw.secretKey === undefined ? null : decodeKey(raw.secretKey),
+    secretKeysRetired: (raw.secretKeysRetired ?? '')
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => decodeKey(key) as Buffer),
     hooks: {
       maxBytes: raw.hookMaxBytes,
       bodyTimeoutMs: raw.hookBodyTimeoutSeconds * 1000,

@@ -54,6 +54,8 @@ export const settings = {
     schema: z.string().regex(/^\S+$/, 'expected a Gogs access token without spaces').optional(),
     secret: true,
   },
+  /** Where the token lives when DRONE_GOGS_GOGS_TOKEN is not set; `rotate gogs-token` replaces it. */
+  gogsTokenFile: { env: 'GOGS_TOKEN_FILE', schema: z.string().min(1).optional() },
   publicUrl: { env: 'PUBLIC_URL', schema: httpUrl.optional() },
   hookUrl: { env: 'HOOK_URL', schema: httpUrl.optional() },
   secretKey: {
@@ -61,6 +63,21 @@ export const settings = {
     schema: z
       .string()
       .refine((value) => decodeKey(value) !== null, 'expected 32 bytes as 64 hex characters or base64')
+      .optional(),
+    secret: true,
+  },
+  /**
+   * Retired secret keys, comma-separated, that still decrypt values encrypted before DRONE_GOGS_SECRET_KEY was
+   * rotated (`drone-gogs rotate secret-key --help`); new values are never encrypted with them.
+   */
+  secretKeysRetired: {
+    env: 'SECRET_KEYS_RETIRED',
+    schema: z
+      .string()
+      .refine(
+        (value) => value.split(',').every((key) => decodeKey(key) !== null),
+        'expected keys of 32 bytes (64 hex characters or base64), separated by commas',
+      )
       .optional(),
     secret: true,
   },

@@ -33,7 +33,11 @@ export type AuditAction =
   | 'login.failure'
   | 'session.create'
   | 'session.revoke'
-  | 'session-keys.rotate';
+  | 'logout'
+  | 'gogs-token.rotate'
+  | 'session-keys.rotate'
+  | 'secret-key.rotate'
+  | 'secret-key.retire';
 
 /** Facts about the action; never a secret's value. */
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;

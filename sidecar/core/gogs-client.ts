@@ -154,6 +154,11 @@ export interface GogsClient {
   getBranch(owner: string, name: string, branch: string): Promise<GogsBranch>;
   listMyOrgs(): Promise<GogsOrg[]>;
   listOrgTeams(org: string): Promise<GogsTeam[]>;
+  /**
+   * The members of a team (`GET /admin/teams/:id/members`, Gogs 0.12.0+): only a site admin's token may ask
+   * (GOGS_FORBIDDEN otherwise; GOGS_NOT_FOUND from an older Gogs or for a team that is gone).
+   */
+  listTeamMembers(teamId: number): Promise<GogsUser[]>;
   listCollaborators(owner: string, name: string): Promise<GogsCollaborator[]>;
   createIssueComment(owner: string, name: string, issueNumber: number, body: string): Promise<GogsComment>;
   /**

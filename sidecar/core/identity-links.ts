@@ -6,7 +6,7 @@
 
 import type { StoredUser } from './identity.ts';
 import type { OidcClient, OidcIdentity, OidcProviderConfig } from './oidc.ts';
-import type { RepoAccess } from './policy.ts';
+import type { OrgRole, RepoAccess } from './policy.ts';
 import type { Principal } from './principal.ts';
 
 /** How a person of a provider is matched to a Gogs user: by verified email, or by the username claim as login. */
@@ -76,6 +76,8 @@ export interface OidcProviderRegistry {
   providers(): Promise<readonly OidcProviderEntry[]>;
   /** A client over the current providers; the same one until they change. */
   client(): Promise<OidcClient>;
+  /** The providers changed in this process: the next call reads them again at once. */
+  forget(): void;
 }
 
 /** A person's one Gogs access token. `token` is encrypted (secrets/) at {@link gogsLinkTokenPlace}. */
@@ -134,6 +136,25 @@ export interface PermissionStore {
   list(userId: number): Promise<PermissionRow[]>;
 }
 
+/** A person's role in one organisation, keyed by the organisation's Gogs id (a rename keeps the row). */
+export interface OrgRoleRow extends OrgRole {
+  userId: number;
+  orgId: number;
+}
+
+/** Table `org_roles`: what Gogs said each user is in each organisation they belong to. */
+export interface OrgRoleStore {
+  /** The row for the organisation of that name (without regard to case), if the user has one. */
+  find(userId: number, org: string): Promise<OrgRoleRow | null>;
+  /**
+   * In one batch: deletes the user's rows of organisations not in `memberOf` (Gogs' ids: revocation), then
+   * stores `row` (replacing the user's row for its organisation) when given. Rows of organisations still listed
+   * are kept as they were.
+   */
+  keepOnly(userId: number, memberOf: readonly number[], row?: Omit<OrgRoleRow, 'userId'>): Promise<void>;
+  list(userId: number): Promise<OrgRoleRow[]>;
+}
+
 /** require_verified_pusher's question about the sender of a push. */
 export interface PusherCheck {
   /** Whether the Gogs user `login` signed in through an OpenID provider and meets its required groups. */
@@ -145,8 +166,11 @@ export type GogsAccountOutcome =
   | { ok: true; user: StoredUser; tokenCreated: boolean }
   | {
       ok: false;
-      /** `bad-credentials`: wrong username or password; `token-refused`: Gogs does not accept the token. */
-      reason: 'bad-credentials' | 'token-refused' | 'no-token-name';
+      /**
+       * `bad-credentials`: wrong username or password; `token-refused`: Gogs does not accept the token;
+       * `token-other-user`: Gogs accepts it, but as another user than the one expected.
+       */
+      reason: 'bad-credentials' | 'token-refused' | 'token-other-user' | 'no-token-name';
       /** For the person; never holds the password or the token. */
       message: string;
     };
@@ -164,8 +188,14 @@ export interface GogsAccounts {
    * (as the same user), or makes one (`drone-gogs`, `drone-gogs-2`, …). The password is never stored or logged.
    */
   signInWithPassword(username: string, password: string): Promise<GogsAccountOutcome>;
-  /** A token the person pasted: checked with Gogs, then stored as theirs (`pasted`). */
-  linkPastedToken(token: string): Promise<GogsAccountOutcome>;
+  /**
+   * A token the person pasted: checked with Gogs, then stored as theirs (`pasted`). With `expectedUserId`, a
+   * token Gogs accepts as any other user is refused (`token-other-user`) and nothing is stored. Gogs not
+   * answering throws (GOGS_UNAVAILABLE, GOGS_TIMEOUT).
+   */
+  linkPastedToken(token: string, options?: { expectedUserId?: number | null }): Promise<GogsAccountOutcome>;
+  /** Whether a token of the user is stored and Gogs accepted it when last asked. */
+  hasWorkingToken(userId: number): Promise<boolean>;
   /** Records the identity and links it to the Gogs user its provider's rule finds, if any. */
   matchIdentity(identity: OidcIdentity, rule: OidcMatchRule): Promise<OidcMatch>;
 }

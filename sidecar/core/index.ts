@@ -18,6 +18,7 @@ export * from './principal.ts';
 export * from './queue.ts';
 export * from './repos.ts';
 export * from './runner.ts';
+export * from './secret-keys.ts';
 export * from './secrets.ts';
 export * from './session.ts';
 export * from './ssh-host-keys.ts';

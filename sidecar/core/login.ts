@@ -12,7 +12,21 @@ export interface SignedIn {
 }
 
 export interface LoginRefused {
+  /** For the person: what happened and what to do next; never a password or a token. */
   refused: string;
+  /** A server the login needs (the OpenID provider, Gogs) did not answer: trying again later may work. */
+  unavailable?: boolean;
+}
+
+/** Where a browser goes after signing out. */
+export interface SignedOut {
+  /** The provider's end-session URL, or a page of this site (`/login?logged_out=1…`). */
+  redirect: string;
+  /**
+   * Set when the browser is sent to the provider's logout: the provider it is, and the `state` it was given,
+   * which comes back on the return to `/login?logged_out=1`.
+   */
+  providerLogout: { provider: string; state: string } | null;
 }
 
 export interface LoginService {
@@ -31,6 +45,21 @@ export interface LoginService {
     form: { username: string; password: string; returnTo: string | undefined },
     waiting: StoredSession | null,
   ): Promise<SignedIn | LoginRefused>;
-  /** Ends the session; where to send the browser afterwards. */
-  signOut(session: StoredSession | null, by: Principal): Promise<string>;
+  /**
+   * A Gogs access token the person pasted, checked with Gogs (`GET /user`) and stored as theirs. Needs a
+   * session: an OIDC identity waiting to be connected (linked to the token's Gogs user), or a signed-in person
+   * (the token must be of their own Gogs user). Starts a new session; the old one ends.
+   */
+  connectWithToken(
+    form: { token: string; returnTo: string | undefined },
+    session: StoredSession | null,
+  ): Promise<SignedIn | LoginRefused>;
+  /** Whether the session's person signed in through a provider and drone-gogs holds no Gogs token of theirs. */
+  needsGogsToken(session: StoredSession): Promise<boolean>;
+  /**
+   * Ends the session (audited as `logout`). A session from an OIDC login is sent on to its provider's
+   * RP-initiated logout where the provider offers one, with the session's ID token as the hint; otherwise back
+   * to the login page, which says whether the provider's own session is still open.
+   */
+  signOut(session: StoredSession | null, by: Principal): Promise<SignedOut>;
 }

@@ -198,7 +198,7 @@ export interface OidcClient {
    */
   logoutUrl(
     provider: string,
-    options: { idTokenHint?: string; postLogoutRedirectUri: string },
+    options: { idTokenHint?: string; postLogoutRedirectUri: string; state?: string },
   ): Promise<URL | null>;
   /** Forgets the provider's metadata and discovers it again. */
   refresh(provider: string): Promise<OidcLoginFailure | null>;

@@ -94,6 +94,9 @@ export interface SessionKeyStore {
 /** The place a session key's secret is bound to (see `hookSecretPlace`). */
 export const sessionKeyPlace = (id: string): string => `session_keys.secret:${id}`;
 
+/** The place a session's ID token is bound to: the session's hash, known before the row is written. */
+export const sessionIdTokenPlace = (hash: string): string => `sessions.id_token:${hash}`;
+
 /** Rebuilds the principal of a session from its owner as the rows say now. */
 export interface SessionPrincipals {
   /**
@@ -139,9 +142,15 @@ export interface ResolvedSession {
 export interface SessionService {
   /**
    * A new session, always with a fresh id (an id from before a login is never carried over), signed with the
-   * current key (made on first use). Audited as `session.create`.
+   * current key (made on first use). Audited as `session.create`. `idToken`: the ID token of the OIDC login
+   * that started it, kept encrypted for the provider's logout.
    */
-  start(user: SessionUser, now: number): Promise<StartedSession>;
+  start(user: SessionUser, now: number, options?: { idToken?: string | null }): Promise<StartedSession>;
+  /**
+   * The ID token the session was started with; null when it has none, or it can no longer be decrypted (its
+   * secret key was retired for good): the provider's logout then goes without the hint.
+   */
+  idTokenOf(session: StoredSession): string | null;
   /**
    * The session a cookie names and whose it is; null when the cookie is malformed, its signature or key is not
    * one in force, or the session is unknown, revoked, idle too long or past its absolute end. Records the

@@ -1,7 +1,13 @@
 import type { AuditStore } from './audit.ts';
 import type { BuildStore, ChangeFeed } from './builds.ts';
 import type { ApiTokenStore, UserStore } from './identity.ts';
-import type { GogsLinkStore, IdentityStore, OidcProviderStore, PermissionStore } from './identity-links.ts';
+import type {
+  GogsLinkStore,
+  IdentityStore,
+  OidcProviderStore,
+  OrgRoleStore,
+  PermissionStore,
+} from './identity-links.ts';
 import type { StageQueueStore } from './queue.ts';
 import type { LogLine } from './runner.ts';
 import type { SecretStore } from './secrets.ts';
@@ -137,6 +143,39 @@ export interface SecretUpgrader {
   isCurrent(stored: string): boolean;
   /** `stored` re-encrypted in the current format for `place`. Throws AppError DECRYPT_FAILED when unreadable. */
   upgrade(stored: string, place: string): string;
+}
+
+/** `v1` for the format before key ids; `unknown` for a value of no known format. */
+export type StoredKeyId = string;
+
+/** How many stored values each key encrypted, per table: `{ [keyId]: { [table]: count } }`. */
+export type ValuesByKey = Record<StoredKeyId, Record<string, number>>;
+
+export interface ReencryptProgress {
+  done: number;
+  total: number;
+}
+
+export interface ReencryptResult {
+  /** Values re-encrypted, per table. */
+  byTable: Record<string, number>;
+  /** The places of values that could not be decrypted with any key held; left as they were. */
+  unreadable: string[];
+}
+
+/**
+ * Every encrypted column of the database (store/ implements it). Values are re-encrypted in batches, one
+ * write transaction each that rereads its rows and writes a value only where it is still the one read, so
+ * several processes at once re-encrypt each value once and never overwrite a newer one. Idempotent.
+ */
+export interface EncryptedValues {
+  /** The key id of every stored value, counted per table; reads only. */
+  countByKey(keyIdOf: (stored: string) => string | null): Promise<ValuesByKey>;
+  /** Re-encrypts every value `upgrader` does not call current; `onBatch` after each committed batch. */
+  reencrypt(
+    upgrader: SecretUpgrader,
+    options?: { batchSize?: number; onBatch?: (progress: ReencryptProgress) => void },
+  ): Promise<ReencryptResult>;
 }
 
 export type DeliveryStatus = 'pending' | 'ignored' | 'processing' | 'done' | 'failed';
@@ -345,9 +384,12 @@ export interface Stores {
   gogsLinks: GogsLinkStore;
   identities: IdentityStore;
   permissions: PermissionStore;
+  orgRoles: OrgRoleStore;
   workloadSigningKeys: SigningKeyStore;
   sessions: SessionStore;
   sessionKeys: SessionKeyStore;
+  /** Every encrypted column at once, for re-encrypting under a new secret key. */
+  encryptedValues: EncryptedValues;
   close(): Promise<void>;
 }
 

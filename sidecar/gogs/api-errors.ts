@@ -18,6 +18,7 @@ export type GogsTopic =
   | 'branch'
   | 'orgs'
   | 'teams'
+  | 'team-members'
   | 'collaborators'
   | 'comment'
   | 'token';
@@ -82,6 +83,8 @@ function forbiddenHint(call: CallDescription): string {
       return `The token's user must be an admin of ${call.subject} to manage its webhooks.`;
     case 'collaborators':
       return `The token's user must be an admin of ${call.subject} to list its collaborators.`;
+    case 'team-members':
+      return "Only a Gogs site admin's token may list a team's members.";
     default:
       return `The token's user lacks the rights for this on ${call.subject || 'Gogs'}.`;
   }
@@ -106,6 +109,8 @@ function notFoundHint(call: CallDescription): string {
       return `The issue does not exist, issues are disabled on ${call.subject}, or ${hidden}.`;
     case 'teams':
       return `There is no organisation named ${call.subject}.`;
+    case 'team-members':
+      return `There is no ${call.subject}, or this Gogs is older than 0.12.0, which added the API for team members.`;
     case 'repo':
       return `${hidden}.`;
     case 'account':

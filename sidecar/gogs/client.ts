@@ -24,7 +24,8 @@ import {
 export interface GogsClientOptions {
   /** The Gogs root URL, e.g. https://git.example.com/ (a sub-path is fine). */
   baseUrl: string;
-  token: string;
+  /** The token, or a function giving the one in force at each call (a rotated token is used from the next). */
+  token: string | (() => string);
   timeoutMs?: number;
   fetch?: typeof fetch;
   userAgent?: string;
@@ -39,7 +40,7 @@ export interface GogsTokenIssuerOptions {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_USER_AGENT = 'drone-gogs';
 const SIDECAR_TOKEN_HINT =
-  "Check DRONE_GOGS_GOGS_TOKEN: Gogs did not accept it (it may have been deleted; Gogs takes only 'Authorization: token …').";
+  "Check DRONE_GOGS_GOGS_TOKEN or the token file (`drone-gogs rotate gogs-token` replaces it): Gogs did not accept the token (it may have been deleted; Gogs takes only 'Authorization: token …').";
 const USER_TOKEN_HINT =
   "Gogs did not accept this user's token; it may have been deleted. Ask the user for a new one.";
 /** Where `/commits/<ref>` answers with the bare SHA (gogs-wire.md §3.8). */
@@ -63,15 +64,27 @@ function fullName(owner: string, name: string): string {
 }
 
 function createClientWith(options: GogsClientOptions, credentialHint: string): GogsClient {
-  const transport: GogsTransport = createGogsTransport({
-    baseUrl: options.baseUrl,
-    authorization: `token ${options.token}`,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    fetch: options.fetch ?? fetch,
-    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
-    credentialHint,
-    secrets: [options.token],
-  });
+  const given = options.token;
+  const currentToken = typeof given === 'function' ? given : () => given;
+  let sending: { token: string; transport: GogsTransport } | null = null;
+  // A transport per token: one call goes out with one token and is redacted of that token.
+  const transportOf = (token: string): GogsTransport =>
+    createGogsTransport({
+      baseUrl: options.baseUrl,
+      authorization: `token ${token}`,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      fetch: options.fetch ?? fetch,
+      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      credentialHint,
+      secrets: [token],
+    });
+  const transport: GogsTransport = {
+    send(call) {
+      const token = currentToken();
+      if (sending?.token !== token) sending = { token, transport: transportOf(token) };
+      return sending.transport.send(call);
+    },
+  };
 
   async function resolveRefToSha(owner: string, name: string, ref: string): Promise<string> {
     const reply = await transport.send({
@@ -215,6 +228,16 @@ function createClientWith(options: GogsClientOptions, credentialHint: string): G
         subject: org,
       });
       return parseJsonReply(reply, z.array(teamSchema), 'a list of teams');
+    },
+
+    async listTeamMembers(teamId) {
+      const reply = await transport.send({
+        method: 'GET',
+        path: `/admin/teams/${teamId}/members`,
+        topic: 'team-members',
+        subject: `team ${teamId}`,
+      });
+      return parseJsonReply(reply, z.array(userSchema), 'a list of team members');
     },
 
     async listCollaborators(owner, name) {

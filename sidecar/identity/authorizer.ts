@@ -8,42 +8,73 @@ import {
   type AuditLog,
   type Authorizer,
   type Clock,
+  type OrgRoleSource,
+  type PolicyAction,
+  type PolicyDecision,
   type PolicyRequest,
+  type Principal,
   type RepoAccessSource,
 } from '../core/index.ts';
 import { decide } from '../policy/index.ts';
 
 export interface AuthorizerDeps {
   access: RepoAccessSource;
+  /** Roles in organisations (their secrets); none unless given. */
+  orgRoles?: OrgRoleSource;
   audit: AuditLog;
   clock: Clock;
 }
 
 /** Until identity links people to Gogs, nobody but the box's admin has rights: what anonymous visitors have. */
 export const NO_ACCESS: RepoAccessSource = { accessOf: async () => null };
+export const NO_ORG_ROLES: OrgRoleSource = { roleOf: async () => null };
 
 export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
+  const orgRoles = deps.orgRoles ?? NO_ORG_ROLES;
+
+  /** Decides, asks again with fresh rights when the policy says they could change the answer, audits a denial. */
+  const decideAndRecord = async (
+    actor: Principal,
+    action: PolicyAction,
+    target: string,
+    ask: (fresh: boolean) => Promise<PolicyRequest>,
+  ): Promise<void> => {
+    let decision: PolicyDecision = decide(await ask(false));
+    if (!decision.allow && decision.refresh === true) decision = decide(await ask(true));
+    if (decision.allow) return;
+    await deps.audit.record({
+      actor,
+      action: 'policy.deny',
+      target,
+      decision: 'deny',
+      detail: { action, rule: decision.rule, reason: decision.reason },
+    });
+    throw new AppError(actor.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', decision.reason);
+  };
+
   return {
     async authorize(actor, action, repo) {
       const person = actor.kind === 'user' && repo !== null;
-      const ask = async (fresh: boolean): Promise<PolicyRequest> => ({
+      await decideAndRecord(actor, action, repo?.fullName ?? 'drone-gogs', async (fresh) => ({
         principal: actor,
         action,
         repo,
         access: person ? await deps.access.accessOf(actor, repo, { fresh }) : null,
         now: deps.clock.now(),
-      });
-      let decision = decide(await ask(false));
-      if (!decision.allow && decision.refresh === true) decision = decide(await ask(true));
-      if (decision.allow) return;
-      await deps.audit.record({
-        actor,
-        action: 'policy.deny',
-        target: repo?.fullName ?? 'drone-gogs',
-        decision: 'deny',
-        detail: { action, rule: decision.rule, reason: decision.reason },
-      });
-      throw new AppError(actor.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', decision.reason);
+      }));
+    },
+
+    async authorizeOrg(actor, action, org) {
+      await decideAndRecord(actor, action, `organisation ${org.name.toLowerCase()}`, async (fresh) => ({
+        principal: actor,
+        action,
+        repo: null,
+        access: null,
+        org,
+        // A CI admin may anyway: Gogs is not asked.
+        orgRole: actor.kind === 'user' && !actor.admin ? await orgRoles.roleOf(actor, org, { fresh }) : null,
+        now: deps.clock.now(),
+      }));
     },
   };
 }

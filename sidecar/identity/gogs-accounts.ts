@@ -196,10 +196,13 @@ export function createGogsAccounts(deps: GogsAccountsDeps): GogsAccounts {
       return attempt;
     },
 
-    async linkPastedToken(token) {
+    async linkPastedToken(token, options = {}) {
       if (!PASTED_TOKEN.test(token)) {
         await failure('(pasted token)', 'token', 'malformed');
-        return refused('token-refused', 'This is not a Gogs access token.');
+        return refused(
+          'token-refused',
+          'This is not a Gogs access token: paste the 40 letters and digits Gogs showed when it made the token.',
+        );
       }
       let me: GogsUser;
       try {
@@ -212,9 +215,24 @@ export function createGogsAccounts(deps: GogsAccountsDeps): GogsAccounts {
           'Gogs did not accept this token; make a new one in Gogs > Your Settings > Applications.',
         );
       }
+      const expectedId = options.expectedUserId ?? null;
+      const expected = expectedId === null ? null : await users.findById(expectedId);
+      if (expected !== null && expected.gogsId !== me.id) {
+        await failure(expected.login, 'token', 'token-other-user');
+        return refused(
+          'token-other-user',
+          `This token belongs to the Gogs user ${me.username}, but you are signed in as ${expected.login}. Sign in to Gogs as ${expected.login}, make a token there (Your Settings > Applications) and paste that one.`,
+        );
+      }
       const user = await remember(me);
       await storeLink(user, token, 'pasted');
+      deps.logger.info('identity: pasted Gogs token linked', { user: user.login });
       return { ok: true, user, tokenCreated: false };
+    },
+
+    async hasWorkingToken(userId) {
+      const link = await links.find(userId);
+      return link !== null && link.checkedAt > 0;
     },
 
     async matchIdentity(identity, rule) {

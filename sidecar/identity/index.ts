@@ -1,7 +1,8 @@
-export { type AuthorizerDeps, createAuthorizer, NO_ACCESS } from './authorizer.ts';
+export { type AuthorizerDeps, createAuthorizer, NO_ACCESS, NO_ORG_ROLES } from './authorizer.ts';
 export { createGogsAccounts, FORM_TOKEN_NAME, type GogsAccountsDeps } from './gogs-accounts.ts';
 export { createLoginService, type LoginServiceDeps } from './login-service.ts';
 export { createOidcClient, type OidcClientDeps } from './oidc-client.ts';
+export { createOrgRoleSync, type OrgRoleSyncDeps } from './org-roles.ts';
 export {
   createPermissionSync,
   DEFAULT_PERMISSION_TTL_MS,

@@ -209,6 +209,7 @@ export function createOidcClient(deps: OidcClientDeps): OidcClient {
       return buildEndSessionUrl(discovery.configuration(provider, discovered.value), {
         post_logout_redirect_uri: options.postLogoutRedirectUri,
         ...(options.idTokenHint === undefined ? {} : { id_token_hint: options.idTokenHint }),
+        ...(options.state === undefined ? {} : { state: options.state }),
       });
     },
 

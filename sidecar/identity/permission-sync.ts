@@ -13,7 +13,7 @@
  * Rights are read from the cache while younger than the TTL (15 min unless given) and from Gogs when older, or
  * when the policy asks for fresh ones before an action that changes something. Organisation-wide rights (the
  * secrets of an organisation) are not derived here: an owner team shows as admin on each of the organisation's
- * repositories, and organisation secrets stay with CI admins.
+ * repositories just as an admin team with them all does; org-roles.ts reads roles in organisations.
  */
 import {
   type Clock,

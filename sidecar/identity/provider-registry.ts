@@ -1,8 +1,9 @@
 /**
  * The OpenID providers as stored now, for the login routes: read once, then re-read only when the table's
  * version changed, which is asked at most once per `checkEveryMs` (2 s unless given), so a provider another
- * process added or removed is in use within seconds, at the cost of one small read. The OidcClient is rebuilt
- * when the providers change (their discovered metadata is then fetched again).
+ * process added or removed is in use within seconds, at the cost of one small read; one this process changed
+ * (`forget()`, called by the provider service) at once. The OidcClient is rebuilt when the providers change
+ * (their discovered metadata is then fetched again).
  */
 import {
   type Clock,
@@ -42,6 +43,8 @@ export function createOidcProviderRegistry(deps: OidcProviderRegistryDeps): Oidc
   let loaded: Loaded | null = null;
   let checkedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<Loaded> | null = null;
+  /** Counts `forget()` calls: a read that began before one does not count as a check. */
+  let forgotten = 0;
 
   const load = async (version: string): Promise<Loaded> => {
     const providers = (await deps.store.list()).map(
@@ -62,8 +65,9 @@ export function createOidcProviderRegistry(deps: OidcProviderRegistryDeps): Oidc
     if (loaded !== null && now - checkedAt < checkEveryMs) return loaded;
     pending ??= (async () => {
       try {
+        const before = forgotten;
         const version = await deps.store.version();
-        checkedAt = deps.clock.now();
+        if (before === forgotten) checkedAt = deps.clock.now();
         if (loaded === null || loaded.version !== version) loaded = await load(version);
         return loaded;
       } finally {
@@ -76,5 +80,9 @@ export function createOidcProviderRegistry(deps: OidcProviderRegistryDeps): Oidc
   return {
     providers: async () => (await current()).providers,
     client: async () => (await current()).client,
+    forget() {
+      forgotten += 1;
+      checkedAt = Number.NEGATIVE_INFINITY;
+    },
   };
 }

@@ -28,6 +28,8 @@ export interface OidcProviderServiceDeps {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  /** Called after a provider was added or removed (the registry of this process forgets what it read). */
+  changed?: () => void;
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -101,6 +103,7 @@ export function createOidcProviderService(deps: OidcProviderServiceDeps): OidcPr
           'CONFLICT',
           `there is already an OIDC provider named ${config.name}; remove it first to change it`,
         );
+      deps.changed?.();
       await audit.record({
         actor,
         action: 'identity.provider.add',
@@ -127,6 +130,7 @@ export function createOidcProviderService(deps: OidcProviderServiceDeps): OidcPr
           'NOT_FOUND',
           `there is no OIDC provider named ${name}; \`drone-gogs identity provider ls\` lists them`,
         );
+      deps.changed?.();
       await audit.record({
         actor,
         action: 'identity.provider.remove',

@@ -27,6 +27,7 @@ import {
   type SessionWithOwner,
   type StoredSession,
   type StoredSessionKey,
+  sessionIdTokenPlace,
   sessionKeyPlace,
 } from '../core/index.ts';
 import type { KeyCipher } from './signing-keys.ts';
@@ -156,16 +157,17 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   };
 
   return {
-    async start(user, now) {
+    async start(user, now, options = {}) {
       const key = await signingKey(now);
       const sessionId = randomBytes(32).toString('base64url');
       const csrf = randomBytes(32).toString('base64url');
+      const hash = sessionHash(sessionId);
       const stored = await sessions.add({
-        hash: sessionHash(sessionId),
+        hash,
         userId: user.userId,
         identityId: user.identityId,
         csrf,
-        idToken: '',
+        idToken: options.idToken ? cipher.encrypt(options.idToken, sessionIdTokenPlace(hash)) : '',
         createdAt: now,
         lastSeenAt: now,
         expiresAt: now + absoluteMs,
@@ -222,6 +224,19 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
       const { owner: _owner, ...session } = found;
       return { principal, session };
+    },
+
+    idTokenOf(session) {
+      if (session.idToken === '') return null;
+      try {
+        return cipher.decrypt(session.idToken, sessionIdTokenPlace(session.hash));
+      } catch (error) {
+        deps.logger.warn('identity: the ID token of a session cannot be decrypted; logging out without it', {
+          session: session.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return null;
+      }
     },
 
     async revoke(id, by) {

@@ -3,8 +3,22 @@
  * decide; the first that has an opinion wins. Pure and bounded: no I/O, no clock, nothing a pusher wrote is
  * matched. Rights are trusted for reading while the cache holds them; anything that changes something needs
  * rights synced within FRESH_RIGHTS_MS, so that a right taken away in Gogs stops working at once.
+ *
+ * An organisation's secrets reach every repository it owns, so they are managed by its owners (as in Gogs, where
+ * only owners change what is organisation-wide) and CI admins. A team's `admin` permission is not enough: it is
+ * admin of the team's repositories only, and could otherwise replace a secret the builds of repositories it
+ * cannot touch depend on (a deploy key, a registry login).
  */
-import type { PolicyAction, PolicyDecision, PolicyRequest, RepoAccess } from '../core/index.ts';
+import {
+  ORG_ACTIONS,
+  type OrgAction,
+  type OrgRole,
+  type OrgRoleName,
+  type PolicyAction,
+  type PolicyDecision,
+  type PolicyRequest,
+  type RepoAccess,
+} from '../core/index.ts';
 
 /** How recent rights must be for an action that changes something (identity/ refreshes before asking). */
 export const FRESH_RIGHTS_MS = 60_000;
@@ -29,6 +43,34 @@ export const ACTION_LEVELS: Readonly<Record<PolicyAction, RightsLevel>> = {
 export const ROLE_GRANTS: Readonly<Record<string, readonly PolicyAction[]>> = {
   deployer: ['promote'],
 };
+
+/** The role in the organisation each action on an organisation as a whole needs (or a higher one). */
+export const ORG_ACTION_ROLES: Readonly<Record<OrgAction, OrgRoleName>> = {
+  'manage-secrets': 'owner',
+};
+
+/** `member` (in the organisation, teams unknown) ranks below every team permission. */
+const ORG_ROLE_RANK: Readonly<Record<OrgRoleName, number>> = {
+  member: 0,
+  read: 1,
+  write: 2,
+  admin: 3,
+  owner: 4,
+};
+
+const ORG_ACTION_WORDS: Readonly<Record<OrgAction, string>> = { 'manage-secrets': 'manage its secrets' };
+
+const isOrgAction = (action: PolicyAction): action is OrgAction =>
+  (ORG_ACTIONS as readonly PolicyAction[]).includes(action);
+
+function orgRoleShortfall(org: string, action: OrgAction, orgRole: OrgRole | null): string {
+  const who = `only ${ORG_ACTION_ROLES[action] === 'owner' ? 'owners' : `${ORG_ACTION_ROLES[action]} members`} of organisation ${org} in Gogs and CI admins may ${ORG_ACTION_WORDS[action]}`;
+  if (orgRole === null)
+    return `${who}; Gogs does not list you as a member of ${org}, or your Gogs account is not connected yet`;
+  if (orgRole.role === 'member')
+    return `${who}; Gogs lists you as a member but does not show drone-gogs which teams you are in (that needs DRONE_GOGS_GOGS_TOKEN to be a Gogs site admin's)`;
+  return `${who}; your highest team permission there is ${orgRole.role}`;
+}
 
 type Check = (request: PolicyRequest, level: RightsLevel) => PolicyDecision | null;
 
@@ -70,8 +112,19 @@ export const CHECKS: readonly (readonly [name: string, check: Check])[] = [
         : null,
   ],
   [
+    'organisation-action',
+    ({ action, org }) =>
+      org !== undefined && !isOrgAction(action)
+        ? deny(
+            'organisation-action',
+            `${action} is done to a repository, not to an organisation; name the repository`,
+          )
+        : null,
+  ],
+  [
     'repository-named',
-    ({ repo }) => (repo === null ? deny('repository-named', 'this action needs a repository') : null),
+    ({ repo, org }) =>
+      repo === null && org === undefined ? deny('repository-named', 'this action needs a repository') : null,
   ],
   [
     'public-read',
@@ -79,13 +132,36 @@ export const CHECKS: readonly (readonly [name: string, check: Check])[] = [
   ],
   [
     'signed-in',
-    ({ principal, repo }) =>
+    ({ principal, repo, org }) =>
       principal.kind === 'anonymous'
         ? deny(
             'signed-in',
-            `log in to see or act on ${repo?.private ? 'this private repository' : 'this repository'}`,
+            org !== undefined
+              ? `log in to act on organisation ${org.name}`
+              : `log in to see or act on ${repo?.private ? 'this private repository' : 'this repository'}`,
           )
         : null,
+  ],
+  [
+    'fresh-org-role',
+    ({ org, orgRole, now }) =>
+      org !== undefined && orgRole != null && now - orgRole.syncedAt > FRESH_RIGHTS_MS
+        ? deny(
+            'fresh-org-role',
+            `your role in organisation ${org.name} must be read from Gogs again first`,
+            true,
+          )
+        : null,
+  ],
+  [
+    'organisation-role',
+    ({ action, org, orgRole = null }) => {
+      if (org === undefined || !isOrgAction(action)) return null;
+      if (orgRole !== null && ORG_ROLE_RANK[orgRole.role] >= ORG_ROLE_RANK[ORG_ACTION_ROLES[action]])
+        return allow('organisation-role');
+      // No role may be one Gogs granted since the cache was filled: worth one fresh read before the answer.
+      return deny('organisation-role', orgRoleShortfall(org.name, action, orgRole), orgRole === null);
+    },
   ],
   [
     'fresh-rights',

@@ -1,1 +1,9 @@
-export { ACTION_LEVELS, CHECKS, decide, FRESH_RIGHTS_MS, type RightsLevel, ROLE_GRANTS } from './decide.ts';
+export {
+  ACTION_LEVELS,
+  CHECKS,
+  decide,
+  FRESH_RIGHTS_MS,
+  ORG_ACTION_ROLES,
+  type RightsLevel,
+  ROLE_GRANTS,
+} from './decide.ts';

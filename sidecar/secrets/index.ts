@@ -1,6 +1,13 @@
 export { type BuildSecretsDeps, createBuildSecrets } from './build-secrets.ts';
 export { EXPOSURE_RULES, type Exposure, type ExposureCandidate, exposeSecrets } from './exposure.ts';
-export { createSecretCipher, generateHookSecret, type SecretCipher } from './secret-cipher.ts';
+export {
+  createSecretCipher,
+  generateHookSecret,
+  type SecretCipher,
+  type SecretCipherOptions,
+} from './secret-cipher.ts';
+export { createSecretKeyRing, type SecretKeyRing, secretKeyIdOf } from './secret-key-ring.ts';
+export { createSecretKeyRotation, type SecretKeyRotationDeps } from './secret-key-rotation.ts';
 export {
   MAX_SECRET_NAME_CHARS,
   MAX_SECRET_VALUE_BYTES,

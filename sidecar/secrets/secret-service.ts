@@ -51,12 +51,17 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export function createSecretService(deps: SecretServiceDeps): SecretService {
   const { secrets, repos, cipher, logger, audit } = deps;
 
-  /** The owner named, once the actor may manage its secrets (organisation roles come with identity: CI admins). */
+  /**
+   * The owner named, once the actor may manage its secrets (an organisation's: its owners and CI admins).
+   * Organisation secrets are keyed by name while roles are keyed by Gogs id: after a rename, whoever owns the
+   * name next (and that owner's builds) gets the secrets left under it. Keying them by id needs the owner's id on
+   * every repository and a re-encryption (the name is in each value's associated data).
+   */
   const resolve = async (actor: Principal, owner: SecretOwner): Promise<ResolvedOwner> => {
     if ('org' in owner) {
       const problem = orgNameProblem(owner.org);
       if (problem !== null) throw new AppError('BAD_REQUEST', problem);
-      await deps.authorizer.authorize(actor, 'admin', null);
+      await deps.authorizer.authorizeOrg(actor, 'manage-secrets', { name: owner.org });
       const org = owner.org.toLowerCase();
       return {
         scope: orgSecretScope(org),

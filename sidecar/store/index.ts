@@ -11,11 +11,12 @@ import { createInstanceStore } from './instance-store.ts';
 import { createLogStore } from './log-store.ts';
 import { createOidcProviderStore } from './oidc-provider-store.ts';
 import { type DatabaseOptions, migrateDatabase, openDatabase } from './open-database.ts';
+import { createOrgRoleStore } from './org-role-store.ts';
 import { createPermissionStore } from './permission-store.ts';
 import { createRepoStore } from './repo-store.ts';
 import { createRetentionStore } from './retention-store.ts';
 import { createSecretStore } from './secret-store.ts';
-import { upgradeStoredSecrets } from './secret-upgrade.ts';
+import { createEncryptedValues, upgradeStoredSecrets } from './secret-upgrade.ts';
 import { createSessionKeyStore, createSessionStore } from './session-store.ts';
 import { createSigningKeyStore } from './signing-key-store.ts';
 import { createStageQueueStore } from './stage-queue.ts';
@@ -93,9 +94,11 @@ export async function openStores(
     gogsLinks: createGogsLinkStore(database.db),
     identities: createIdentityStore(database.db),
     permissions: createPermissionStore(database.db),
+    orgRoles: createOrgRoleStore(database.db),
     workloadSigningKeys: createSigningKeyStore(database.db),
     sessions: createSessionStore(database.db),
     sessionKeys: createSessionKeyStore(database.db),
+    encryptedValues: createEncryptedValues(database.db),
     writer,
     async close() {
       await deliveries.close();

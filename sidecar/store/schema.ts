@@ -8,6 +8,7 @@ import type {
   BuildStatus,
   ChangeKind,
   DeliveryStatus,
+  OrgRoleName,
   StageStatus,
   StepStatus,
   StoredSigningKey,
@@ -513,4 +514,24 @@ export const permissions = sqliteTable(
     primaryKey({ columns: [table.userId, table.repoId] }),
     index('permissions_repo_idx').on(table.repoId),
   ],
+);
+
+/**
+ * What Gogs said a user is in an organisation (its Gogs id, so a rename keeps the row): `owner`, the highest
+ * permission of their teams, or `member`. Rows of organisations Gogs no longer lists for the user are deleted at
+ * the next sync.
+ */
+export const orgRoles = sqliteTable(
+  'org_roles',
+  {
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    orgId: integer().notNull(),
+    /** The name as Gogs spelled it at the last sync. */
+    org: text().notNull(),
+    role: text().$type<OrgRoleName>().notNull(),
+    syncedAt: integer().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.orgId] })],
 );

@@ -41,7 +41,10 @@ describe('loadConfig', () => {
       authToken: 'tok',
       isLocalFile: false,
     });
-    expect(config.gogs).toMatchObject({ url: 'https://git.example.com/', token: 'abc123' });
+    expect(config.gogs).toMatchObject({
+      url: 'https://git.example.com/',
+      token: { from: 'environment', value: 'abc123', file: '/var/lib/drone-gogs/gogs.token' },
+    });
     expect(config.publicUrl).toBe('https://ci.example.com');
     expect(config.hookUrl).toBe('https://ci.example.com/hook');
     expect(config.secretKey?.length).toBe(32);

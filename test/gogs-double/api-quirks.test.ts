@@ -172,6 +172,23 @@ describe('permissions', () => {
     expect((await api('/orgs/acme/teams')).status).toBe(401);
     expect((await api('/orgs/nobody/teams', { token: tokens.dave })).status).toBe(404);
   });
+
+  it('shows a team’s members to a site admin only (token or Basic), with bare statuses otherwise', async () => {
+    const teams = (await api('/orgs/acme/teams', { token: tokens.dave })).json as {
+      id: number;
+      name: string;
+    }[];
+    const devs = teams.find((team) => team.name === 'devs')?.id;
+    const members = await api(`/admin/teams/${devs}/members`, { token: tokens.root });
+    expect((members.json as { username: string }[]).map((user) => user.username)).toEqual(['bob']);
+    const basic = { username: 'root', password: 'root-password' };
+    expect((await api(`/admin/teams/${devs}/members`, { basic })).status).toBe(200);
+    const refused = await api(`/admin/teams/${devs}/members`, { token: tokens.alice });
+    expect([refused.status, refused.text]).toEqual([403, '']);
+    expect((await api(`/admin/teams/${devs}/members`)).status).toBe(403);
+    const gone = await api('/admin/teams/9999/members', { token: tokens.root });
+    expect([gone.status, gone.text]).toEqual([404, '']);
+  });
 });
 
 describe('webhooks API', () => {

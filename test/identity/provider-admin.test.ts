@@ -1,7 +1,8 @@
 /**
  * OpenID provider administration: `drone-gogs identity provider add|ls|rm` in process on an admin's database
  * file (the client secret read from a file, stored encrypted, never printed), only CI admins through the
- * service, and the registry the login routes read, which sees another process's change within its interval.
+ * service, and the registry the login routes read, which sees another process's change within its interval
+ * and this process's at once, and reads the database at most once per interval between changes.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -201,5 +202,53 @@ describe('OIDC provider service and registry', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('reads the stored providers at most once per interval, and sees a change made in this process at once', async () => {
+    let now = 1_800_000_000_000;
+    const clock = { now: () => now };
+    const cipher = createSecretCipher(KEY);
+    const audit = testAuditLog(t);
+    const reads: string[] = [];
+    const counted = {
+      ...t.oidcProviders,
+      version: () => {
+        reads.push('version');
+        return t.oidcProviders.version();
+      },
+      list: () => {
+        reads.push('list');
+        return t.oidcProviders.list();
+      },
+    };
+    const registry = createOidcProviderRegistry({ store: counted, cipher, clock, logger: silentLogger });
+    const service = createOidcProviderService({
+      store: t.oidcProviders,
+      cipher,
+      authorizer: testAuthorizer(audit),
+      audit,
+      clock,
+      logger: silentLogger,
+      changed: () => registry.forget(),
+    });
+    const names = async () => (await registry.providers()).map((provider) => provider.name);
+    const input = { issuer: 'https://id.example.com', clientId: 'c', clientSecret: SECRET };
+
+    // Every GET of the login page asks; within 2 s only the first reaches the database.
+    for (let page = 0; page < 5; page++) {
+      expect(await names()).toEqual([]);
+      now += 300;
+    }
+    expect(reads).toEqual(['version', 'list']);
+    now += 500;
+    expect(await names()).toEqual([]);
+    expect(reads).toEqual(['version', 'list', 'version']);
+
+    reads.length = 0;
+    await service.add(LOCAL_ADMIN, { ...input, name: 'corp' });
+    expect(await names()).toEqual(['corp']);
+    await service.remove(LOCAL_ADMIN, 'corp');
+    expect(await names()).toEqual([]);
+    expect(reads).toEqual(['version', 'list', 'version', 'list']);
   });
 });

@@ -105,7 +105,7 @@ describe('services behind the policy', () => {
     expect((await refusal(secrets.remove(ANONYMOUS, { repo: 'acme/private' }, 'TOKEN'))).code).toBe(
       'UNAUTHORIZED',
     );
-    // Organisation secrets wait for organisation roles: CI admins only, for now.
+    // Organisation secrets are for the organisation's owners (none known here: no organisation roles) and CI admins.
     expect((await refusal(secrets.add(ALICE, { org: 'acme' }, value))).code).toBe('FORBIDDEN');
     await secrets.add(LOCAL_ADMIN, { org: 'acme' }, value);
     expect(await t.secrets.list(['repo:1'])).toHaveLength(1);
@@ -126,10 +126,12 @@ describe('services behind the policy', () => {
       },
       {
         actor: 'gogs:alice',
-        target: 'drone-gogs',
-        action: 'admin',
-        rule: 'ci-admins-only',
-        reason: expect.stringMatching(/only CI admins/),
+        target: 'organisation acme',
+        action: 'manage-secrets',
+        rule: 'organisation-role',
+        reason: expect.stringMatching(
+          /^only owners of organisation acme in Gogs and CI admins may manage its secrets/,
+        ),
       },
     ]);
   });

@@ -84,6 +84,22 @@ describe('sessions', () => {
     expect(String(key?.secret)).toMatch(/^v2:/);
   });
 
+  it('keeps the ID token of an OIDC login encrypted, bound to its session, for the provider’s logout', async () => {
+    const idToken = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LWFsaWNlIn0.c2lnbmF0dXJlLW9mLXRoZS1pZC10b2tlbg';
+    const oidc = await service.start(gogsSignIn(alice, 'alice'), T0, { idToken });
+    const plain = await service.start(gogsSignIn(bob, 'bob'), T0);
+    const [row] = await sql('select id_token from sessions where id = ?', [oidc.session.id]);
+    expect(String(row?.id_token)).toMatch(/^v2:/);
+    expect(String(row?.id_token)).not.toContain('c2lnbmF0dXJl');
+    const stored = (await service.resolve(oidc.cookie, T0))?.session;
+    expect(stored && service.idTokenOf(stored)).toBe(idToken);
+    const without = (await service.resolve(plain.cookie, T0))?.session;
+    expect(without && service.idTokenOf(without)).toBeNull();
+    // Moved to another session's row, it does not decrypt there: it is bound to its own session.
+    if (stored === undefined || without === undefined) throw new Error('both sessions resolve');
+    expect(service.idTokenOf({ ...without, idToken: stored.idToken })).toBeNull();
+  });
+
   it('refuses a cookie whose id, key id or signature was tampered with', async () => {
     const a = await service.start(gogsSignIn(alice, 'alice'), T0);
     const b = await service.start(gogsSignIn(bob, 'bob'), T0);

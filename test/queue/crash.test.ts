@@ -123,7 +123,7 @@ describe('a serve process killed mid-step', () => {
       const left = await leftovers(docker, instance);
       return left.containers.length + left.networks.length + left.volumes.length === 0 ? true : undefined;
     });
-  });
+  }, 120_000);
 
   it('leaves its running stage on SIGTERM past the deadline, for the next serve to re-attach to and end', async () => {
     const { instance, container } = await killMidStep('stop');
@@ -146,7 +146,7 @@ describe('a serve process killed mid-step', () => {
     expect(await ended()).toBe('success');
     const texts = (await storedLog('held')).map((line) => line.text);
     expect(texts.indexOf('after-the-kill')).toBeGreaterThan(texts.indexOf('before-the-kill'));
-  });
+  }, 120_000);
 
   it('has its stage taken over by a serve that runs beside it when it stops cleanly past the deadline', async () => {
     // The survivor starts once the first holds the stage, and is never restarted: its periodic recovery finds
@@ -172,7 +172,7 @@ describe('a serve process killed mid-step', () => {
       ['held', 'success'],
     ]);
     expect((await client.execute('select count(*) as n from stages')).rows[0]?.n).toBe(1);
-  });
+  }, 120_000);
 
   it('has its stage ended with the reason by the next one when nothing of it is left to re-attach to', async () => {
     const { instance } = await killMidStep();
@@ -191,5 +191,5 @@ describe('a serve process killed mid-step', () => {
       ['held', 'error'],
     ]);
     expect(await leftovers(docker, instance)).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+  }, 120_000);
 });

@@ -9,6 +9,10 @@
  *     accounts: [{ sub: 'u1', preferred_username: 'alice', email: 'a@x', email_verified: true, groups: [] }] });
  *   const callbackUrl = await op.signIn(authorizationUrl, { account: 'u1' });
  *   await op.stop();
+ *
+ * `browser()` keeps the provider's cookies from call to call, as one browser would: after `signIn` the
+ * provider's own session lets `open` come straight back, and `signOut` (an RP-initiated logout, confirmed on
+ * the provider's page) ends it.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -53,6 +57,23 @@ export interface OidcProviderOptions {
 
 export type SignInChoice = { account: string } | { deny: string };
 
+/** One browser at the provider: its cookies there are kept between calls. */
+export interface OidcBrowser {
+  /** As TestOidcProvider.signIn, in this browser. */
+  signIn(authorizationUrl: URL, choice: SignInChoice): Promise<URL>;
+  /**
+   * Opens an authorization URL without saying who signs in: `left` is where the provider sent the browser back
+   * to (its own session vouched for the person), `asks` the prompt of the interaction page it showed instead
+   * (`login` when it wants credentials).
+   */
+  open(authorizationUrl: URL): Promise<{ left: URL } | { asks: string }>;
+  /**
+   * Follows an end-session URL, confirms the provider's sign-out page as a person would ("yes, sign me out"),
+   * and returns where the provider sends the browser afterwards.
+   */
+  signOut(endSessionUrl: URL): Promise<URL>;
+}
+
 export interface TestOidcProvider {
   issuer: string;
   port: number;
@@ -63,6 +84,8 @@ export interface TestOidcProvider {
    * redirects to the client's redirect URI, and returns that URL (with code or error, state and iss).
    */
   signIn(authorizationUrl: URL, choice: SignInChoice): Promise<URL>;
+  /** A browser of its own, whose session at the provider lasts from call to call. */
+  browser(): OidcBrowser;
   /** Closes the server and every open connection; idempotent. */
   stop(): Promise<void>;
 }
@@ -148,6 +171,12 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
   const interaction = async (req: IncomingMessage, res: ServerResponse) => {
     const details = await provider.interactionDetails(req, res);
     const choice = String(req.headers[CHOICE_HEADER] ?? '');
+    if (choice === '') {
+      // Nobody said who signs in: the page a person would see, reduced to what it asks for.
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ prompt: details.prompt.name }));
+      return;
+    }
     if (choice.startsWith('deny:')) {
       await provider.interactionFinished(
         req,
@@ -182,17 +211,16 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
     providerCallback(req, res);
   };
 
-  const signIn = async (authorizationUrl: URL, choice: SignInChoice): Promise<URL> => {
-    const redirectUri = authorizationUrl.searchParams.get('redirect_uri') ?? '';
+  const newBrowser = (): OidcBrowser => {
     const jar = new Map<string, string>();
-    const header = 'account' in choice ? choice.account : `deny:${choice.deny}`;
-    let url = authorizationUrl;
-    for (let hop = 0; hop < 10; hop++) {
+    const send = async (url: URL, init: { choice?: string; form?: Record<string, string> } = {}) => {
       const response = await fetch(url, {
         redirect: 'manual',
+        method: init.form === undefined ? 'GET' : 'POST',
+        ...(init.form === undefined ? {} : { body: new URLSearchParams(init.form) }),
         headers: {
           cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
-          [CHOICE_HEADER]: header,
+          ...(init.choice === undefined ? {} : { [CHOICE_HEADER]: init.choice }),
         },
       });
       for (const cookie of response.headers.getSetCookie()) {
@@ -203,16 +231,71 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
         if (value === '' || /expires=Thu, 01 Jan 1970/i.test(cookie)) jar.delete(name);
         else jar.set(name, value);
       }
-      await response.body?.cancel();
       const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || location === null)
-        throw new Error(`oidc-provider: ${url.pathname} answered ${response.status} instead of redirecting`);
-      const next = new URL(location, url);
-      if (next.href.startsWith(redirectUri)) return next;
-      url = next;
-    }
-    throw new Error('oidc-provider: too many redirects');
+      return { response, next: location === null ? null : new URL(location, url) };
+    };
+    /** Follows redirects from `url` until one leaves the provider; `stop` may end the walk at a page. */
+    const follow = async <T>(
+      first: { response: Response; next: URL | null },
+      from: URL,
+      stop: (response: Response, url: URL) => Promise<T | null>,
+      choice?: string,
+    ): Promise<URL | T> => {
+      let hop = first;
+      let url = from;
+      for (let count = 0; count < 10; count++) {
+        const { response, next } = hop;
+        const stopped = await stop(response, url);
+        if (stopped !== null) return stopped;
+        await response.body?.cancel();
+        if (response.status < 300 || response.status >= 400 || next === null)
+          throw new Error(
+            `oidc-provider: ${url.pathname} answered ${response.status} instead of redirecting`,
+          );
+        if (next.origin !== issuer) return next;
+        url = next;
+        hop = await send(url, choice === undefined ? {} : { choice });
+      }
+      throw new Error('oidc-provider: too many redirects');
+    };
+    const noStop = async (): Promise<null> => null;
+
+    return {
+      async signIn(authorizationUrl, choice) {
+        const header = 'account' in choice ? choice.account : `deny:${choice.deny}`;
+        return follow<never>(
+          await send(authorizationUrl, { choice: header }),
+          authorizationUrl,
+          noStop,
+          header,
+        );
+      },
+      async open(authorizationUrl) {
+        const asked = async (response: Response, url: URL) =>
+          url.pathname.startsWith('/interaction/') && response.status === 200
+            ? { asks: String(((await response.json()) as { prompt: unknown }).prompt) }
+            : null;
+        const left = await follow(await send(authorizationUrl), authorizationUrl, asked);
+        return left instanceof URL ? { left } : left;
+      },
+      async signOut(endSessionUrl) {
+        const first = await send(endSessionUrl);
+        if (first.response.status !== 200)
+          throw new Error(`oidc-provider: the end-session URL answered ${first.response.status}`);
+        const page = await first.response.text();
+        const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
+        const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1];
+        if (action === undefined || xsrf === undefined)
+          throw new Error('oidc-provider: no sign-out form on the end-session page');
+        const confirm = new URL(action, endSessionUrl);
+        return follow<never>(await send(confirm, { form: { xsrf, logout: 'yes' } }), confirm, noStop);
+      },
+    };
   };
+
+  /** Each call in a browser of its own: no provider session carries over. */
+  const signIn = (authorizationUrl: URL, choice: SignInChoice): Promise<URL> =>
+    newBrowser().signIn(authorizationUrl, choice);
 
   let stopped: Promise<void> | null = null;
   return {
@@ -220,6 +303,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
     port,
     requests,
     signIn,
+    browser: newBrowser,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

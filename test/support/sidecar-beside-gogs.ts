@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../../sidecar/cli.ts';
 import { loadConfig } from '../../sidecar/config/index.ts';
@@ -20,6 +21,8 @@ export async function startSidecarBesideGogs(
     gogs?: GogsDoubleOptions;
     env?: Record<string, string>;
     tokenOf?: 'alice' | 'bob';
+    /** Where the sidecar's Gogs token is: DRONE_GOGS_GOGS_TOKEN (default), or `<data dir>/gogs.token` alone. */
+    tokenIn?: 'environment' | 'file';
     /** The sidecar's clock (the commands run by `cli` keep the system's). */
     clock?: Clock;
   } = {},
@@ -31,10 +34,16 @@ export async function startSidecarBesideGogs(
   const repo = await gogs.createRepo({ owner: 'alice', name: 'app', files: { 'README.md': 'app\n' } });
   gogs.addCollaborator({ owner: 'alice', name: 'app', username: 'bob', level: 'write' });
 
+  const token = options.tokenOf === 'bob' ? bob.token : alice.token;
+  const dataDir = join(dir.path, 'data');
+  if (options.tokenIn === 'file') {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'gogs.token'), `${token}\n`, { mode: 0o600 });
+  }
   const baseEnv: Record<string, string> = {
-    DRONE_GOGS_DATA_DIR: join(dir.path, 'data'),
+    DRONE_GOGS_DATA_DIR: dataDir,
     DRONE_GOGS_GOGS_URL: gogs.url,
-    DRONE_GOGS_GOGS_TOKEN: options.tokenOf === 'bob' ? bob.token : alice.token,
+    ...(options.tokenIn === 'file' ? {} : { DRONE_GOGS_GOGS_TOKEN: token }),
     DRONE_GOGS_LISTEN: '127.0.0.1:0',
     DRONE_GOGS_RECONCILE_INTERVAL_SECONDS: '0',
     ...options.env,

@@ -3,6 +3,7 @@
  * an unexpected failure is Gogs' 500 message.
  */
 import { Hono } from 'hono';
+import { registerAdminRoutes } from './api-admin-routes.ts';
 import { registerHookRoutes } from './api-hook-routes.ts';
 import { registerRepoRoutes } from './api-repo-routes.ts';
 import { type ApiEnv, callerOf, emptyReply, errorReply, INTERNAL_ERROR_MESSAGE } from './api-support.ts';
@@ -18,6 +19,7 @@ export function createApiApp(context: DoubleContext, onError: (error: unknown) =
   registerUserRoutes(app, context);
   registerHookRoutes(app, context);
   registerRepoRoutes(app, context);
+  registerAdminRoutes(app, context);
   app.all('*', (c) => emptyReply(c, 404));
   app.onError((error, c) => {
     onError(error);
