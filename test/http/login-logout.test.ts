@@ -7,10 +7,9 @@
  */
 import { createClient } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.ts';
-import { addProvider, cookiesOf, loginBrowser } from '../support/login-browser.ts';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
-import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { cookiesOf, startSidecarWithProvider } from '../support/login-browser.ts';
+import type { TestOidcProvider } from '../support/oidc-provider.ts';
+import type { SidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const CLIENT_SECRET = 'client-secret-of-drone-gogs-logout';
 
@@ -25,27 +24,16 @@ describe('signing out', () => {
   });
 
   async function start(options: { logout?: boolean } = {}) {
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    t = await startSidecarBesideGogs({
-      env: { DRONE_GOGS_LISTEN: `127.0.0.1:${port}`, DRONE_GOGS_PUBLIC_URL: publicUrl },
-    });
-    op = await startOidcProvider({
-      clients: [
-        {
-          clientId: 'drone-gogs',
-          clientSecret: CLIENT_SECRET,
-          redirectUris: [`${publicUrl}/login/oidc/corp/callback`],
-          postLogoutRedirectUris: [`${publicUrl}/login?logged_out=1`],
-        },
-      ],
+    const started = await startSidecarWithProvider({
+      clientSecret: CLIENT_SECRET,
       accounts: [
         { sub: 'u-alice', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
       ],
-      ...(options.logout === undefined ? {} : { logout: options.logout }),
+      postLogout: true,
+      ...options,
     });
-    await addProvider(t, op, { name: 'corp', clientId: 'drone-gogs', clientSecret: CLIENT_SECRET });
-    return { browser: loginBrowser(publicUrl), op };
+    ({ t, op, publicUrl } = started);
+    return { browser: started.browser, op: started.op };
   }
   const sql = async (query: string, args: (string | number)[] = []) => {
     const client = createClient({ url: t.sidecar.services.config.database.url });

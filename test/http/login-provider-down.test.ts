@@ -4,10 +4,9 @@
  * warning of its own naming the provider and the reason, without the client secret.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.ts';
-import { addProvider, cookiesOf, loginBrowser } from '../support/login-browser.ts';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
-import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { cookiesOf, type loginBrowser, startSidecarWithProvider } from '../support/login-browser.ts';
+import type { TestOidcProvider } from '../support/oidc-provider.ts';
+import type { SidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const CLIENT_SECRET = 'client-secret-of-drone-gogs-down';
 
@@ -20,24 +19,9 @@ describe('a sign-in provider that is down', () => {
   });
 
   it('answers 503 with what to do next, and logs a warning naming the provider and the reason', async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    t = await startSidecarBesideGogs({
-      env: { DRONE_GOGS_LISTEN: `127.0.0.1:${port}`, DRONE_GOGS_PUBLIC_URL: publicUrl },
-    });
-    op = await startOidcProvider({
-      clients: [
-        {
-          clientId: 'drone-gogs',
-          clientSecret: CLIENT_SECRET,
-          redirectUris: [`${publicUrl}/login/oidc/corp/callback`],
-        },
-      ],
-      accounts: [],
-    });
-    await addProvider(t, op, { name: 'corp', clientId: 'drone-gogs', clientSecret: CLIENT_SECRET });
+    let browser: ReturnType<typeof loginBrowser>;
+    ({ t, op, browser } = await startSidecarWithProvider({ clientSecret: CLIENT_SECRET, accounts: [] }));
     await op.stop();
-    const browser = loginBrowser(publicUrl);
 
     const response = await browser.get('/login/oidc/corp?rd=%2Falice%2Fapp%2F');
     expect(response.status).toBe(503);

@@ -7,10 +7,9 @@
  */
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.ts';
-import { addProvider, cookiesOf, loginBrowser } from '../support/login-browser.ts';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
-import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
+import { cookiesOf, type loginBrowser, startSidecarWithProvider } from '../support/login-browser.ts';
+import type { TestOidcProvider } from '../support/oidc-provider.ts';
+import type { SidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 
 const CLIENT_SECRET = 'client-secret-of-drone-gogs-token';
 
@@ -19,26 +18,13 @@ describe('connecting a Gogs account with a pasted token', () => {
   let op: TestOidcProvider;
   let browser: ReturnType<typeof loginBrowser>;
   beforeEach(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    t = await startSidecarBesideGogs({
-      env: { DRONE_GOGS_LISTEN: `127.0.0.1:${port}`, DRONE_GOGS_PUBLIC_URL: publicUrl },
-    });
-    op = await startOidcProvider({
-      clients: [
-        {
-          clientId: 'drone-gogs',
-          clientSecret: CLIENT_SECRET,
-          redirectUris: [`${publicUrl}/login/oidc/corp/callback`],
-        },
-      ],
+    ({ t, op, browser } = await startSidecarWithProvider({
+      clientSecret: CLIENT_SECRET,
       accounts: [
         { sub: 'u-zed', preferred_username: 'zed', email: 'zed@example.com', email_verified: true },
         { sub: 'u-alice', preferred_username: 'alice', email: 'alice@example.com', email_verified: true },
       ],
-    });
-    await addProvider(t, op, { name: 'corp', clientId: 'drone-gogs', clientSecret: CLIENT_SECRET });
-    browser = loginBrowser(publicUrl);
+    }));
   });
   afterEach(async () => {
     await op.stop();

@@ -3,8 +3,9 @@
  * redirects, cookies carried explicitly, forms posted from the sidecar's own origin.
  */
 import { LOCAL_ADMIN } from '../../sidecar/core/index.ts';
-import type { TestOidcProvider } from './oidc-provider.ts';
-import type { SidecarBesideGogs } from './sidecar-beside-gogs.ts';
+import { freePort } from './free-port.ts';
+import { startOidcProvider, type TestAccount, type TestOidcProvider } from './oidc-provider.ts';
+import { type SidecarBesideGogs, startSidecarBesideGogs } from './sidecar-beside-gogs.ts';
 
 /** `name=value` of each Set-Cookie of a response (an emptied cookie maps to ''). */
 export function cookiesOf(response: Response): Map<string, string> {
@@ -72,4 +73,36 @@ export function addProvider(
     matchBy: 'username',
     ...input,
   });
+}
+
+/**
+ * The sidecar beside the Gogs test double, served on a public URL of its own port, with a real oidc-provider
+ * holding `accounts` added as the provider `corp` (client `drone-gogs`), and a browser for it.
+ */
+export async function startSidecarWithProvider(options: {
+  clientSecret: string;
+  accounts: TestAccount[];
+  /** Register /login?logged_out=1 as the client's post-logout redirect. */
+  postLogout?: boolean;
+  logout?: boolean;
+}) {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const t = await startSidecarBesideGogs({
+    env: { DRONE_GOGS_LISTEN: `127.0.0.1:${port}`, DRONE_GOGS_PUBLIC_URL: publicUrl },
+  });
+  const op = await startOidcProvider({
+    clients: [
+      {
+        clientId: 'drone-gogs',
+        clientSecret: options.clientSecret,
+        redirectUris: [`${publicUrl}/login/oidc/corp/callback`],
+        ...(options.postLogout ? { postLogoutRedirectUris: [`${publicUrl}/login?logged_out=1`] } : {}),
+      },
+    ],
+    accounts: options.accounts,
+    ...(options.logout === undefined ? {} : { logout: options.logout }),
+  });
+  await addProvider(t, op, { name: 'corp', clientId: 'drone-gogs', clientSecret: options.clientSecret });
+  return { t, op, publicUrl, browser: loginBrowser(publicUrl) };
 }
