@@ -299,6 +299,7 @@ export async function openServices(
     }),
     audit,
     clock,
+    logger,
   });
   const registrar = () =>
     createHookRegistrar({

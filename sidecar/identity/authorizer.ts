@@ -1,13 +1,15 @@
 /**
  * The policy asked with the principal's current rights: from the cache first, and again from Gogs when the
  * policy says fresh rights could change its answer (anything that changes something needs rights read within
- * the last minute). Every denial lands in the audit log with the rule and the reason.
+ * the last minute). Every denial lands in the audit log with the rule and the reason (repeats of a refused read
+ * within a minute as one row with their count: denial-audit.ts).
  */
 import {
   AppError,
   type AuditLog,
   type Authorizer,
   type Clock,
+  type Logger,
   type OrgRoleSource,
   type PolicyAction,
   type PolicyDecision,
@@ -16,6 +18,7 @@ import {
   type RepoAccessSource,
 } from '../core/index.ts';
 import { decide } from '../policy/index.ts';
+import { createDenialRecorder } from './denial-audit.ts';
 
 export interface AuthorizerDeps {
   access: RepoAccessSource;
@@ -23,6 +26,7 @@ export interface AuthorizerDeps {
   orgRoles?: OrgRoleSource;
   audit: AuditLog;
   clock: Clock;
+  logger?: Logger;
 }
 
 /** Until identity links people to Gogs, nobody but the box's admin has rights: what anonymous visitors have. */
@@ -31,6 +35,11 @@ export const NO_ORG_ROLES: OrgRoleSource = { roleOf: async () => null };
 
 export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   const orgRoles = deps.orgRoles ?? NO_ORG_ROLES;
+  const denials = createDenialRecorder({
+    audit: deps.audit,
+    clock: deps.clock,
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  });
 
   /** Decides, asks again with fresh rights when the policy says they could change the answer, audits a denial. */
   const decideAndRecord = async (
@@ -42,7 +51,10 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let decision: PolicyDecision = decide(await ask(false));
     if (!decision.allow && decision.refresh === true) decision = decide(await ask(true));
     if (decision.allow) return;
-    await deps.audit.record({
+    // Reads are what crawlers and stale bookmarks repeat (forward_auth asks before every private page): their
+    // repeats are counted. A refused change is rare and telling, and always a row of its own.
+    const recorder = action === 'view' || action === 'view-logs' ? denials : deps.audit;
+    await recorder.record({
       actor,
       action: 'policy.deny',
       target,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ADMIN } from '../../sidecar/core/index.ts';
 import { cookieHeader, startAuthApp } from '../support/auth-app.ts';
 import type { ErrorAnswer } from '../support/hook-app.ts';
+import { repoFacts } from '../support/stores.ts';
 
 describe('/auth/check', () => {
   let s: Awaited<ReturnType<typeof startAuthApp>>;
@@ -37,6 +38,20 @@ describe('/auth/check', () => {
     expect(await status('/private/acme/secret/', { authorization: `Bearer ${s.bob.token}` })).toBe(401);
     expect(await status('/private/acme/other/', cookieHeader(s.alice.cookie))).toBe(401);
     expect(await status('/private/acme/secret/', { authorization: 'Bearer dgt_nope' })).toBe(401);
+  });
+
+  it('records a denial once a minute however often it is asked, not once per request', async () => {
+    const denials = async () =>
+      (await s.stores.audit.read()).filter(
+        (row) => row.action === 'policy.deny' && row.target === 'acme/open2',
+      );
+    await s.stores.repos.upsertFacts({ ...repoFacts('acme/open2', 13), private: true });
+    for (let i = 0; i < 25; i++) expect(await status('/private/acme/open2/builds/1/')).toBe(401);
+    expect(await denials()).toHaveLength(1);
+    // Someone else refused the same way is a denial of their own.
+    expect(await status('/private/acme/open2/', cookieHeader(s.bob.cookie))).toBe(401);
+    expect(await status('/private/acme/open2/', cookieHeader(s.bob.cookie))).toBe(401);
+    expect(await denials()).toHaveLength(2);
   });
 
   it('answers an unknown repository as one the visitor may not see', async () => {
