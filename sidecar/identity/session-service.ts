@@ -106,6 +106,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
    * verifying here, harmlessly: a key is deleted only once no session it signed is in force.
    */
   const secrets = new Map<string, KeyObject>();
+  /**
+   * Cookies whose signature was checked, with the hash of their session id: the same cookie again (every
+   * request of a browser) skips the HMAC and the hash, while its key is held here.
+   */
+  const verified = new Map<string, { keyId: string; hash: string }>();
   /** Sessions by hash, with their principal and when they were read. */
   const cached = new Map<string, { found: SessionWithOwner; principal: Principal; readAt: number }>();
   const forget = (matches: (session: StoredSession) => boolean) => {
@@ -194,17 +199,24 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     },
 
     async resolve(cookie, now) {
-      const parts = COOKIE.exec(cookie);
-      if (parts === null) return null;
-      const [, sessionId = '', keyId = '', signature = ''] = parts;
-      let secret = secrets.get(keyId);
-      if (secret === undefined) {
-        const key = await keys.find(keyId);
-        if (key === null) return null;
-        secret = secretOf(key);
+      const known = verified.get(cookie);
+      let hash: string;
+      if (known !== undefined && secrets.has(known.keyId)) hash = known.hash;
+      else {
+        const parts = COOKIE.exec(cookie);
+        if (parts === null) return null;
+        const [, sessionId = '', keyId = '', signature = ''] = parts;
+        let secret = secrets.get(keyId);
+        if (secret === undefined) {
+          const key = await keys.find(keyId);
+          if (key === null) return null;
+          secret = secretOf(key);
+        }
+        if (!sameText(mac(secret, sessionId), signature)) return null;
+        hash = sessionHash(sessionId);
+        if (verified.size >= MAX_CACHED) verified.clear();
+        verified.set(cookie, { keyId, hash });
       }
-      if (!sameText(mac(secret, sessionId), signature)) return null;
-      const hash = sessionHash(sessionId);
       let entry = cached.get(hash);
       if (entry === undefined || now - entry.readAt >= cacheMs || now < entry.readAt) {
         cached.delete(hash);
