@@ -69,7 +69,7 @@ export function createHookRegistrar(deps: HookRegistrarDeps) {
       const user = await gogs.currentUser().catch(() => null);
       throw new AppError(
         'GOGS_FORBIDDEN',
-        `the Gogs user of DRONE_GOGS_GOGS_TOKEN${user ? ` (${user.username})` : ''} is not an admin of ${remote.full_name}; managing webhooks needs admin rights on the repository`,
+        `the Gogs user of the sidecar's token (DRONE_GOGS_GOGS_TOKEN or its token file)${user ? ` (${user.username})` : ''} is not an admin of ${remote.full_name}; managing webhooks needs admin rights on the repository`,
       );
     }
     return remote;
