@@ -7,25 +7,20 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
+import { cookiesOf, loginBrowser } from '../support/login-browser.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
 import { type SidecarBesideGogs, startSidecarBesideGogs } from '../support/sidecar-beside-gogs.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
-/** `name=value` of each Set-Cookie of a response. */
-function cookiesOf(response: Response): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const line of response.headers.getSetCookie()) {
-    const [pair = ''] = line.split(';');
-    const at = pair.indexOf('=');
-    jar.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return jar;
-}
+type Browser = ReturnType<typeof loginBrowser>;
 
 describe('signing in', () => {
   let t: SidecarBesideGogs;
   let op: TestOidcProvider | undefined;
   let publicUrl: string;
+  let get: Browser['get'];
+  let post: Browser['post'];
+  let whoAmI: Browser['whoAmI'];
   afterEach(async () => {
     await op?.stop();
     op = undefined;
@@ -38,21 +33,8 @@ describe('signing in', () => {
     t = await startSidecarBesideGogs({
       env: { DRONE_GOGS_LISTEN: `127.0.0.1:${port}`, DRONE_GOGS_PUBLIC_URL: publicUrl },
     });
+    ({ get, post, whoAmI } = loginBrowser(publicUrl));
   }
-  const get = (path: string, cookie = '') =>
-    fetch(`${publicUrl}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  const post = (path: string, form: Record<string, string>, cookie = '') =>
-    fetch(`${publicUrl}${path}`, {
-      method: 'POST',
-      redirect: 'manual',
-      body: new URLSearchParams(form),
-      headers: { ...(cookie ? { cookie } : {}), origin: publicUrl },
-    });
-  const whoAmI = async (cookie: string) => {
-    const response = await get('/api/user', cookie);
-    return response.status === 200 ? ((await response.json()) as { login: string }).login : response.status;
-  };
-
   it('signs a Gogs user in with the form, one Gogs token across logins, and out with the CSRF token', async () => {
     await start();
     const sessions: string[] = [];

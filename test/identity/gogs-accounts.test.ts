@@ -5,7 +5,6 @@
  * kept unlinked.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@libsql/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GogsAccounts, gogsLinkTokenPlace, type OidcIdentity } from '../../sidecar/core/index.ts';
 import { createGogsClient, createGogsTokenIssuer } from '../../sidecar/gogs/index.ts';
@@ -53,14 +52,7 @@ describe('Gogs accounts', () => {
     gogs.addUser({ username, password, ...extra });
     return { username, password };
   };
-  const file = async (sql: string) => {
-    const client = createClient({ url: t.url });
-    try {
-      return (await client.execute(sql)).rows;
-    } finally {
-      client.close();
-    }
-  };
+  const file = (sql: string) => t.fromFile(sql);
 
   it('makes one Gogs token for a person across many form logins, stored encrypted', async () => {
     const { username, password } = newUser();

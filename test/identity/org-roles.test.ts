@@ -6,7 +6,6 @@
  * not a site admin's leaves members at `member`.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   isAppError,
@@ -109,15 +108,7 @@ describe('organisation roles from Gogs', () => {
     return { roles, secrets };
   };
 
-  /** Straight from the database file: the rows of `sql`. */
-  const fromFile = async (sql: string) => {
-    const file = createClient({ url: t.url });
-    try {
-      return (await file.execute(sql)).rows.map((row) => ({ ...row }));
-    } finally {
-      file.close();
-    }
-  };
+  const fromFile = (sql: string) => t.fromFile(sql);
   const roleRows = () =>
     fromFile(
       `select u.login, r.org, r.role from org_roles r join users u on u.id = r.user_id order by u.login, r.org`,

@@ -3,7 +3,6 @@
  * hash (read from the database file), accepted until they expire or are revoked, each use recorded at most
  * once a minute, and managed by CI admins or their own user only.
  */
-import { createClient } from '@libsql/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_ADMIN, type TokenService } from '../../sidecar/core/index.ts';
 import { createGogsClient } from '../../sidecar/gogs/index.ts';
@@ -44,14 +43,7 @@ describe('API tokens', () => {
   });
   afterEach(() => t.dispose());
 
-  const file = async (sql: string) => {
-    const client = createClient({ url: t.url });
-    try {
-      return (await client.execute(sql)).rows;
-    } finally {
-      client.close();
-    }
-  };
+  const file = (sql: string) => t.fromFile(sql);
 
   it('makes a token for a Gogs user met for the first time, keeps only its hash, and accepts it', async () => {
     const { token, view } = await service.create(LOCAL_ADMIN, 'Bob', {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createClient } from '@libsql/client';
 import { auditKeyOf, createAuditLog } from '../../sidecar/audit/index.ts';
 import {
   type AuditLog,
@@ -16,14 +17,31 @@ import { openStores } from '../../sidecar/store/index.ts';
 import { silentLogger } from '../../sidecar/telemetry/index.ts';
 import { makeTempDir } from './temp-dir.ts';
 
-/** A fresh libSQL file with the real migrations from drizzle/ applied; `dispose` closes and deletes it. */
-export async function openTestStores(): Promise<Stores & { url: string; dispose: () => Promise<void> }> {
+/**
+ * A fresh libSQL file with the real migrations from drizzle/ applied; `fromFile` reads rows straight from the
+ * file through a connection of its own (evidence not filtered by the stores); `dispose` closes and deletes it.
+ */
+export async function openTestStores(): Promise<
+  Stores & {
+    url: string;
+    fromFile: (sql: string) => Promise<Record<string, unknown>[]>;
+    dispose: () => Promise<void>;
+  }
+> {
   const dir = await makeTempDir('drone-gogs-db-');
   const url = pathToFileURL(join(dir.path, 'test.db')).href;
   const stores = await openStores({ url, sync: 'normal' });
   return {
     ...stores,
     url,
+    async fromFile(sql) {
+      const file = createClient({ url });
+      try {
+        return (await file.execute(sql)).rows.map((row) => ({ ...row }));
+      } finally {
+        file.close();
+      }
+    },
     async dispose() {
       await stores.close();
       await dir.remove();
