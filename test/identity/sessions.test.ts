@@ -205,6 +205,8 @@ describe('sessions', () => {
     const underOldKey = `${idOf(fresh.cookie)}.${oldKey}.${createHmac('sha256', oldSecret).update(idOf(fresh.cookie)).digest('base64url')}`;
     const later = () => testSessionService(t, audit, { cipher: service.cipher });
     expect(await later().resolve(underOldKey, T0 + 3 * HOUR)).not.toBeNull();
+    // Verified here too, so that its refusal below is not that of a cookie this process never checked.
+    expect(await service.resolve(underOldKey, T0 + 3 * HOUR)).not.toBeNull();
 
     // Alice keeps her old session busy: the old key stays through another rotation.
     expect(await service.resolve(old.cookie, T0 + 10 * HOUR)).not.toBeNull();
